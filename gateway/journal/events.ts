@@ -1,0 +1,46 @@
+import type { Direction, ShiftId, SiteMode } from '../domain/model.js';
+import type { DenyCode, NoticeCode } from '../rules/reasons.js';
+import type { Decision, PassRequest, TemperatureReading } from '../rules/types.js';
+
+/**
+ * Every kind of journal entry and its payload. Payloads are what sinks send upstream, so they
+ * carry internal ids and pseudonyms only: never a name, never a raw ID number.
+ */
+export interface JournalEventMap {
+  /** A pass decision, appended before the gate is actuated. */
+  decision: { gateId: string; request: PassRequest; decision: Decision };
+  /** A temperature reading at a lane (camera or handheld). */
+  reading: { gateId: string; laneId: string; reading: TemperatureReading; source: string };
+  alarm: {
+    code: DenyCode | NoticeCode | AlarmCode;
+    severity: 'warning' | 'critical';
+    laneId?: string;
+    subjectId?: string;
+    detail?: Record<string, string | number>;
+  };
+  alarm_ack: { alarmSeq: number; operator: string; note?: string };
+  mode: { from: SiteMode; to: SiteMode; operator: string; reason: string };
+  /** An operator's or upstream's change: registry import, quarantine order, visitor registration, override. */
+  operator: { action: string; operator: string; shift: ShiftId; detail: Record<string, string | number | boolean> };
+  device: { deviceId: string; laneId?: string; state: 'online' | 'offline' | 'error'; detail?: string };
+  /** A person leaving or entering recorded out of band (e.g. the checkpoint's replay anchor). */
+  passage: { subjectId: string; direction: Direction; laneId: string };
+}
+
+/** Alarms raised by the gateway itself rather than by a pass rule. */
+export const ALARM_CODES = ['OVERDUE_RETURN', 'QUARANTINE_BREACH', 'JOURNAL_TAMPERED'] as const;
+export type AlarmCode = (typeof ALARM_CODES)[number];
+
+export type JournalEventType = keyof JournalEventMap;
+
+export interface JournalEntry<T extends JournalEventType = JournalEventType> {
+  /** Strictly increasing from 1, without gaps. */
+  seq: number;
+  /** Epoch ms of the event (not of the append). */
+  at: number;
+  type: T;
+  payload: JournalEventMap[T];
+  /** Hex SHA-256 of the previous entry's hash and this entry's canonical content. */
+  hash: string;
+  prevHash: string;
+}

@@ -1,0 +1,128 @@
+import type {
+  Credential,
+  CredentialKind,
+  Direction,
+  HighRiskRegion,
+  Household,
+  LaneKind,
+  Person,
+  QuarantineOrder,
+  ShiftId,
+  SiteMode,
+  Vehicle,
+  VisitorRegistration,
+} from '../domain/model.js';
+import type { DenyCode, GrantCode, Message, NoticeCode } from './reasons.js';
+
+/** Thresholds the rules apply; built from the configuration's `policy` section. All durations in ms. */
+export interface Policy {
+  mode: SiteMode;
+  feverThresholdC: number;
+  temperatureWindowMs: number;
+  /** Directions on which a temperature reading is required in closed and lockdown modes. */
+  temperatureDirections: readonly Direction[];
+  maskRequired: boolean;
+  escortWindowMs: number;
+  householdQuota: { exits: number; periodMs: number };
+  highRiskLookbackMs: number;
+  disinfectionPeriodMs: number;
+  antiPassback: boolean;
+  /** Repair workers need an escort like visitors (plan 4 §2.(4).5 leaves it to the community). */
+  repairNeedsEscort: boolean;
+  unlockMs: number;
+}
+
+/**
+ * Read-only lookups into a registry snapshot. Implementations must be pure reads (no I/O on the
+ * decision path): the in-memory snapshot answers each in O(1).
+ */
+export interface RegistryView {
+  credential(kind: CredentialKind, value: string): Credential | undefined;
+  person(id: string): Person | undefined;
+  household(id: string): Household | undefined;
+  vehicle(id: string): Vehicle | undefined;
+  /** Registrations of this person (visitor or repair worker), any validity. */
+  visitorRegistrations(personId: string): readonly VisitorRegistration[];
+  /** Orders that name this person, their household, their building or their unit. */
+  quarantineOrders(person: Person): readonly QuarantineOrder[];
+  highRiskRegion(code: string): HighRiskRegion | undefined;
+  /** True when the person holds a `workcert` credential valid and unrevoked at `at`. */
+  hasValidWorkCertificate(personId: string, at: number): boolean;
+}
+
+export interface TemperatureReading {
+  at: number;
+  celsius: number;
+  /** true = mask seen, false = no mask seen, null = the camera does not tell. */
+  mask: boolean | null;
+}
+
+/**
+ * What the lane checkpoint knows at the moment of a request, as pure reads of its state.
+ * Every answer must already reflect the request's time (`at`): the checkpoint prunes windows.
+ */
+export interface LaneContext {
+  gate: { id: string; primary: boolean };
+  lane: { id: string; kind: LaneKind; direction: Direction };
+  fireAlarm: boolean;
+  /** The latest reading at this lane within the temperature window before `at`, if any. */
+  latestTemperature(at: number): TemperatureReading | undefined;
+  /** True when any of these persons presented a valid credential at this lane within the escort window. */
+  escortPresented(personIds: readonly string[], at: number): boolean;
+  /** The last direction this subject (person or vehicle id) passed in, anywhere on the site. */
+  lastDirection(subjectId: string): Direction | undefined;
+  /** Exit instants of this household's members within the quota period before `at`. */
+  householdExits(householdId: string, at: number): number;
+  /** True when this QR code id was already accepted once (replay). */
+  codeSeen(codeId: string): boolean;
+}
+
+export interface PresentedCredential {
+  kind: CredentialKind;
+  /** As in `Credential.value`: for `idcard`, the keyed hash of the ID number, never the number itself. */
+  value: string;
+  /** `idcard` only: whether the number passed the GB 11643 check digit and date check. */
+  idNumberValid?: boolean;
+  /** `qr` only: result of signature verification done before the rules (crypto stays out of them). */
+  signature?: 'valid' | 'invalid';
+  /** `qr` only: the id of this dynamic code (pass id + time step), for replay detection. */
+  codeId?: string;
+}
+
+export interface PassRequest {
+  /** Epoch ms; the rules read no clock. */
+  at: number;
+  laneId: string;
+  shift: ShiftId;
+  /** Overrides the lane's direction (two-reader lanes). */
+  direction?: Direction;
+  credential?: PresentedCredential;
+  /** Declared by the guard or the reader kind, e.g. a courier at the pedestrian lane. */
+  purpose?: 'delivery';
+  override?: { operator: string; reason: string };
+}
+
+export type Subject =
+  | { kind: 'unknown' }
+  | { kind: 'person'; id: string; personKind: Person['kind']; householdId?: string }
+  | { kind: 'vehicle'; id: string; vehicleKind: Vehicle['kind'] };
+
+export type Reason =
+  | { effect: 'deny'; code: DenyCode; detail?: Readonly<Record<string, string | number>> }
+  | { effect: 'grant'; code: GrantCode }
+  | { effect: 'notice'; code: NoticeCode };
+
+export type Action =
+  | { type: 'unlock'; durationMs: number }
+  | { type: 'raise_barrier' }
+  | { type: 'indicate'; led: 'green' | 'red' | 'amber'; buzzer: 'short' | 'long' | 'none'; text: Message }
+  | { type: 'alarm'; code: DenyCode | NoticeCode; severity: 'warning' | 'critical' };
+
+export interface Decision {
+  allow: boolean;
+  /** Every failing rule (deny), the grant when allowed, and notices; a deny always has a deny reason. */
+  reasons: readonly Reason[];
+  subject: Subject;
+  direction: Direction;
+  actions: readonly Action[];
+}
