@@ -21,10 +21,17 @@ export interface JournalEventMap {
   alarm_ack: { alarmSeq: number; operator: string; note?: string };
   mode: { from: SiteMode; to: SiteMode; operator: string; reason: string };
   /** An operator's or upstream's change: registry import, quarantine order, visitor registration, override. */
-  operator: { action: string; operator: string; shift: ShiftId; detail: Record<string, string | number | boolean> };
+  operator: {
+    action: string;
+    operator: string;
+    shift: ShiftId;
+    detail: Record<string, string | number | boolean>;
+  };
   device: { deviceId: string; laneId?: string; state: 'online' | 'offline' | 'error'; detail?: string };
   /** A person leaving or entering recorded out of band (e.g. the checkpoint's replay anchor). */
   passage: { subjectId: string; direction: Direction; laneId: string };
+  /** The fire alarm input changed: while active every lock releases and every barrier rises. */
+  fire: { active: boolean; source: string };
 }
 
 /** Alarms raised by the gateway itself rather than by a pass rule. */

@@ -1,0 +1,296 @@
+/**
+ * The configuration, defined once. This zod schema is the single source of the TypeScript type
+ * (`GatewardenConfig`), the defaults, the validation and, through `write-json-schema.ts`, the
+ * JSON Schema that editors use (every `.describe()` becomes a description there).
+ *
+ * The file is written in human units (seconds, hours, days, °C); `policyFromConfig` converts to
+ * the milliseconds the rules use. Every object is strict, so a misspelt key is an error rather
+ * than a silently ignored setting. Nothing is re-read at run time: every change needs a restart.
+ */
+import { z } from 'zod';
+import { DIRECTIONS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
+import { LOG_LEVELS } from '../gateway/logging.js';
+import type { Policy } from '../gateway/rules/types.js';
+
+/** Ids appear in MQTT topics, InfluxDB tags and file names: keep them to a safe alphabet. */
+const slug = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug: lower-case letters, digits and single hyphens');
+
+const localizedName = z.strictObject({
+  zh: z.string().min(1).describe('Chinese name, shown on gate displays and the dashboard.'),
+  en: z.string().min(1).describe('English name.'),
+});
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const siteSchema = z.strictObject({
+  id: slug.describe('Site id (a slug): names the site in topics, telemetry and reports.'),
+  name: localizedName.describe('Name of the community.'),
+  timezone: z
+    .string()
+    .refine(isTimeZone, 'is not a known IANA time zone, e.g. Asia/Shanghai')
+    .default('Asia/Shanghai')
+    .describe('IANA time zone of the site: duty shifts (08:00, 17:00, 20:00) and daily reports follow it.'),
+  dataDir: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Folder for the database, keys and other state, relative to the folder of this file.'),
+  database: z.string().min(1).default('gatewarden.db').describe('SQLite database file, relative to dataDir.'),
+});
+
+const quotaSchema = z.strictObject({
+  exits: z.number().int().min(0).default(1).describe('Exits allowed per household within the period.'),
+  periodHours: z.number().positive().default(48).describe('Length of the quota period in hours.'),
+});
+
+const quarantineDaysSchema = z.strictObject({
+  centralised: z
+    .number()
+    .int()
+    .positive()
+    .default(14)
+    .describe('Close contacts: centralised quarantine, days.'),
+  highRisk: z
+    .number()
+    .int()
+    .positive()
+    .default(14)
+    .describe('Arrivals from high-risk regions: home quarantine, days.'),
+  outOfProvince: z
+    .number()
+    .int()
+    .positive()
+    .default(7)
+    .describe('Other out-of-province arrivals: home quarantine, days.'),
+});
+
+const policySchema = z.strictObject({
+  feverThresholdC: z
+    .number()
+    .min(35)
+    .max(42)
+    .default(37.3)
+    .describe('Body temperature in °C at or above which a pass is refused (FEVER) and an alarm raised.'),
+  temperatureWindowSeconds: z
+    .number()
+    .positive()
+    .max(600)
+    .default(10)
+    .describe('How recent, in seconds, a reading at the lane must be to count for a credential.'),
+  temperatureDirections: z
+    .array(z.enum(DIRECTIONS))
+    .refine((dirs) => new Set(dirs).size === dirs.length, 'lists a direction twice')
+    .default(() => [...DIRECTIONS])
+    .describe('Directions on which a temperature reading is required in closed and lockdown modes.'),
+  maskRequired: z
+    .boolean()
+    .default(true)
+    .describe('Turn back a person the camera sees without a mask (NO_MASK).'),
+  escortWindowSeconds: z
+    .number()
+    .positive()
+    .max(600)
+    .default(30)
+    .describe("Seconds within which a visitor's escort must present a credential at the same lane."),
+  householdQuota: quotaSchema
+    .prefault({})
+    .describe('"One household, one card": supply trips out per household in closed mode (plan 6 §3.4).'),
+  returnWithinHours: z
+    .number()
+    .positive()
+    .default(4)
+    .describe('Hours after a household supply trip out before an overdue-return alarm is raised.'),
+  highRiskLookbackDays: z
+    .number()
+    .int()
+    .positive()
+    .default(14)
+    .describe('Days of travel history checked against the high-risk regions (HIGH_RISK_ORIGIN).'),
+  disinfectionPeriodHours: z
+    .number()
+    .positive()
+    .default(24)
+    .describe('Hours a work vehicle stays admitted after its last disinfection.'),
+  antiPassback: z
+    .boolean()
+    .default(true)
+    .describe('Refuse a credential that entered and tries to enter again before leaving.'),
+  repairNeedsEscort: z
+    .boolean()
+    .default(false)
+    .describe('Repair workers need an escort like visitors (plan 4 §2.(4).5 leaves it to the community).'),
+  unlockSeconds: z
+    .number()
+    .positive()
+    .max(60)
+    .default(5)
+    .describe('Seconds a door lock stays released after a granted pass.'),
+  quarantineDays: quarantineDaysSchema
+    .prefault({})
+    .describe('Length of quarantine orders by kind (plan 6 §3.3).'),
+});
+
+const laneSchema = z.strictObject({
+  id: slug.describe('Lane id, unique across the whole site.'),
+  name: localizedName.describe('Name of the lane.'),
+  kind: z.enum(LANE_KINDS).describe('Pedestrian door or vehicle barrier.'),
+  direction: z.enum(DIRECTIONS).describe('Way through the gate this lane serves.'),
+});
+
+const gateSchema = z.strictObject({
+  id: slug.describe('Gate id, unique within the site.'),
+  name: localizedName.describe('Name of the gate.'),
+  primary: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Only primary gates accept passes in closed and lockdown modes; the others answer GATE_CLOSED.',
+    ),
+  lanes: z.array(laneSchema).min(1).describe('The lanes of this gate.'),
+});
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Cross-field checks on the gates. They run even when some gate failed its own validation
+ * (`when`), so that one run reports every problem; hence the input is inspected defensively.
+ */
+function checkGates(gates: readonly unknown[], ctx: z.RefinementCtx): void {
+  const gateIds = new Map<string, number>();
+  const laneIds = new Map<string, string>();
+  let primaries = 0;
+  let primaryUnknown = false;
+  gates.forEach((gate, g) => {
+    if (!isRecord(gate)) return;
+    if (typeof gate.id === 'string') {
+      const first = gateIds.get(gate.id);
+      if (first === undefined) gateIds.set(gate.id, g);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [g, 'id'],
+          message: `duplicate gate id "${gate.id}" (first at gates.${first})`,
+        });
+    }
+    if (gate.primary === true) primaries++;
+    else if (gate.primary !== false && gate.primary !== undefined) primaryUnknown = true;
+    if (!Array.isArray(gate.lanes)) return;
+    gate.lanes.forEach((lane: unknown, l) => {
+      if (!isRecord(lane) || typeof lane.id !== 'string') return;
+      const first = laneIds.get(lane.id);
+      if (first === undefined) laneIds.set(lane.id, `gates.${g}.lanes.${l}`);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [g, 'lanes', l, 'id'],
+          message: `duplicate lane id "${lane.id}" (first at ${first})`,
+        });
+    });
+  });
+  // An empty list is already reported by `.min(1)`; a non-boolean `primary` by its own type check.
+  if (gates.length > 0 && primaries === 0 && !primaryUnknown) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [],
+      message: 'no gate is primary: mark at least one gate `primary: true`',
+    });
+  }
+}
+
+const gatesSchema = z
+  .array(gateSchema)
+  .min(1)
+  .superRefine((gates, ctx) => checkGates(gates, ctx), { when: (payload) => Array.isArray(payload.value) })
+  .describe('The gates of the site. In closed and lockdown modes only primary gates accept passes.');
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema of this file, for editors (e.g. ./schema.json).'),
+    site: siteSchema.describe('The community this gateway serves.'),
+    mode: z
+      .enum(SITE_MODES)
+      .default('closed')
+      .describe(
+        'Site mode at first start; afterwards the mode switched at run time (kept in the database) wins.',
+      ),
+    policy: policySchema.prefault({}).describe('Thresholds of the pass rules, in human units.'),
+    gates: gatesSchema,
+    registry: z
+      .strictObject({
+        pseudonymKeyFile: z
+          .string()
+          .min(1)
+          .default('keys/pseudonym.key')
+          .describe('Secret key that turns ID numbers into keyed hashes, relative to dataDir.'),
+      })
+      .prefault({})
+      .describe('Resident registry.'),
+    log: z
+      .strictObject({
+        level: z.enum(LOG_LEVELS).default('info').describe('Lowest level written to the log.'),
+        file: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Log to this file (relative to dataDir) instead of stderr.'),
+      })
+      .prefault({})
+      .describe('Logging.'),
+  })
+  .meta({
+    title: 'gatewarden configuration',
+    description: 'Configuration of a gatewarden edge gateway: one community, its gates and pass rules.',
+  });
+
+/**
+ * A validated configuration with every default filled in. As returned by `loadConfig`, every
+ * path in it (`site.dataDir`, `site.database`, `registry.pseudonymKeyFile`, `log.file`) is absolute.
+ */
+export type GatewardenConfig = z.output<typeof configSchema>;
+/** What may be written in the file: fields with defaults are optional. */
+export type GatewardenConfigInput = z.input<typeof configSchema>;
+export type PolicyConfig = GatewardenConfig['policy'];
+export type GateConfig = GatewardenConfig['gates'][number];
+export type LaneConfig = GateConfig['lanes'][number];
+
+const SECOND_MS = 1000;
+const HOUR_MS = 3600 * SECOND_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The rules' view of the policy, in milliseconds. `mode` is the current run-time mode, not
+ * necessarily `config.mode`. `returnWithinHours` and `quarantineDays` are not rule inputs and
+ * stay in the configuration for the modules that use them.
+ */
+export function policyFromConfig(config: Pick<GatewardenConfig, 'policy'>, mode: SiteMode): Policy {
+  const p = config.policy;
+  return {
+    mode,
+    feverThresholdC: p.feverThresholdC,
+    temperatureWindowMs: Math.round(p.temperatureWindowSeconds * SECOND_MS),
+    temperatureDirections: [...p.temperatureDirections],
+    maskRequired: p.maskRequired,
+    escortWindowMs: Math.round(p.escortWindowSeconds * SECOND_MS),
+    householdQuota: {
+      exits: p.householdQuota.exits,
+      periodMs: Math.round(p.householdQuota.periodHours * HOUR_MS),
+    },
+    highRiskLookbackMs: p.highRiskLookbackDays * DAY_MS,
+    disinfectionPeriodMs: Math.round(p.disinfectionPeriodHours * HOUR_MS),
+    antiPassback: p.antiPassback,
+    repairNeedsEscort: p.repairNeedsEscort,
+    unlockMs: Math.round(p.unlockSeconds * SECOND_MS),
+  };
+}

@@ -1,0 +1,97 @@
+import { DENY_CODES } from '../rules/reasons.js';
+import { formatLocal } from '../util/site-time.js';
+import { alarmLabel, DENY_LABELS, DIRECTION_LABELS, label, MODE_LABELS, SHIFT_LABELS } from './labels.js';
+import type { DailyReport, ReportCounts, ShiftReport } from './types.js';
+
+/**
+ * Rendering of shift and daily reports.
+ *
+ * JSON (`renderJson`): the report object as typed in `types.ts`, two-space indented, keys in
+ * the order written there, every field present. Instants are epoch ms; dates are site dates.
+ *
+ *   { "report": "daily", "version": 1, "siteId": "site-01", "date": "2024-05-01",
+ *     "tz": "Asia/Shanghai", "window": { "from": 1714492800000, "to": 1714579200000 },
+ *     "generatedAt": 1714579500000, "zeroReport": true,
+ *     "counts": { "entries": 0, "passes": 0, "refusals": 0, "lanes": [],
+ *       "refusalsByReason": { "GATE_CLOSED": 0, ..., "REPLAYED_CODE": 0 },
+ *       "fevers": { "thresholdC": 37.3, "refused": 0, "passedWithAlarm": 0,
+ *                   "readingsAtOrAbove": 0, "highestC": null },
+ *       "overrides": { "grants": 0, "operatorActions": 0 },
+ *       "fireReleases": { "grants": 0, "activations": 0 },
+ *       "visitors": { "passes": 0, "registrations": 0 },
+ *       "modeSwitches": [], "alarms": { "raised": 0, "acknowledged": 0, "byCode": {} },
+ *       "operatorsOnDuty": [] } }
+ *
+ * Text (`renderText`): for the duty room and the CLI, zh-CN labels with English beside them,
+ * times in site time, every deny reason listed with its count.
+ */
+
+export function renderJson(report: ShiftReport | DailyReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+export function renderText(report: ShiftReport | DailyReport): string {
+  const lines = report.report === 'daily' ? dailyHeader(report) : shiftHeader(report);
+  lines.push(
+    `零报告 Zero report: ${report.zeroReport ? '是 yes' : '否 no'}`,
+    '',
+    ...countLines(report.counts, report.tz),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function dailyHeader(r: DailyReport): string[] {
+  return [
+    '日报告 Daily report',
+    `站点 Site: ${r.siteId}`,
+    `日期 Date: ${r.date} (${r.tz})`,
+    `时段 Window: ${windowText(r.window, r.tz)}`,
+    `生成时间 Generated: ${r.generatedAt === null ? '—' : formatLocal(r.generatedAt, r.tz)}`,
+  ];
+}
+
+function shiftHeader(r: ShiftReport): string[] {
+  return [
+    '交接班报告 Shift handover report',
+    `班次 Shift: ${label(SHIFT_LABELS[r.shift])}, ${r.date} (${r.tz})`,
+    `时段 Window: ${windowText(r.window, r.tz)}`,
+  ];
+}
+
+function countLines(c: ReportCounts, tz: string): string[] {
+  const lines = [`通行 Passes: ${c.passes}`, `拒绝 Refusals: ${c.refusals}`, '分通道 By lane and direction:'];
+  if (c.lanes.length === 0) lines.push('  无 none');
+  for (const lane of c.lanes) {
+    const direction = label(DIRECTION_LABELS[lane.direction]);
+    lines.push(`  ${lane.laneId} ${direction}: 通行 passes ${lane.passes}, 拒绝 refusals ${lane.refusals}`);
+  }
+  lines.push('拒绝原因 Refusals by reason:');
+  for (const code of DENY_CODES) {
+    lines.push(`  ${label(DENY_LABELS[code])} (${code}): ${c.refusalsByReason[code]}`);
+  }
+  const f = c.fevers;
+  lines.push(
+    `发热 Fever (≥ ${f.thresholdC} °C):`,
+    `  因发热拒绝 Refused for fever: ${f.refused}`,
+    `  发热放行并报警 Passed with fever alarm: ${f.passedWithAlarm}`,
+    `  超温读数 Readings at or above threshold: ${f.readingsAtOrAbove}`,
+    `  最高体温 Highest reading: ${f.highestC === null ? '—' : `${f.highestC} °C`}`,
+    `紧急放行 Emergency overrides: 放行 grants ${c.overrides.grants}, 操作 operator actions ${c.overrides.operatorActions}`,
+    `消防放行 Fire release: 放行 grants ${c.fireReleases.grants}, 火警 fire alarms ${c.fireReleases.activations}`,
+    `访客 Visitors: 通行 passes ${c.visitors.passes}, 登记 registrations ${c.visitors.registrations}`,
+    `模式切换 Mode switches: ${c.modeSwitches.length}`,
+  );
+  for (const s of c.modeSwitches) {
+    lines.push(`  ${formatLocal(s.at, tz)} ${label(MODE_LABELS[s.from])} → ${label(MODE_LABELS[s.to])}`);
+  }
+  lines.push(`报警 Alarms: 发出 raised ${c.alarms.raised}, 确认 acknowledged ${c.alarms.acknowledged}`);
+  for (const [code, n] of Object.entries(c.alarms.byCode)) lines.push(`  ${alarmLabel(code)}: ${n}`);
+  lines.push(
+    `值班人员 Operators on duty: ${c.operatorsOnDuty.length === 0 ? '无 none' : c.operatorsOnDuty.join(', ')}`,
+  );
+  return lines;
+}
+
+function windowText(w: { from: number; to: number }, tz: string): string {
+  return `${formatLocal(w.from, tz)} – ${formatLocal(w.to, tz)}`;
+}

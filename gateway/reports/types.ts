@@ -1,0 +1,109 @@
+import type { Direction, ShiftId, SiteMode } from '../domain/model.js';
+import type { DenyCode } from '../rules/reasons.js';
+import type { LocalDate, TimeWindow } from '../util/site-time.js';
+
+/**
+ * The shapes of the shift handover report and the daily (zero) report. These are what goes
+ * upstream as JSON (`renderJson`), so the shape is a contract: every field is always present
+ * (zeros, empty arrays and `null` rather than missing keys), keys come in the order written
+ * here, and a change that is not an addition bumps `version`.
+ *
+ * Nothing here identifies a resident or visitor: no names, no ID numbers, no subject ids.
+ * Operators appear by their operator id, as the journal records them.
+ */
+
+export interface LaneCounts {
+  laneId: string;
+  direction: Direction;
+  /** Decisions that allowed. */
+  passes: number;
+  /** Decisions that denied. */
+  refusals: number;
+}
+
+export interface ModeSwitch {
+  at: number;
+  from: SiteMode;
+  to: SiteMode;
+}
+
+export interface ReportCounts {
+  /** Journal entries of any type whose time falls in the window. */
+  entries: number;
+  passes: number;
+  refusals: number;
+  /** By lane then direction (`in` before `out`); only lanes with a decision. */
+  lanes: LaneCounts[];
+  /**
+   * Denied decisions per deny reason, every code present (in catalogue order) even at zero.
+   * A refusal with several reasons counts once under each, so the sum can exceed `refusals`.
+   */
+  refusalsByReason: Record<DenyCode, number>;
+  fevers: {
+    thresholdC: number;
+    /** Denied decisions with a FEVER reason. */
+    refused: number;
+    /** Allowed decisions (fire release, override) with a FEVER notice. */
+    passedWithAlarm: number;
+    /** Temperature readings at or above `thresholdC`; one person may give several. */
+    readingsAtOrAbove: number;
+    /** The highest reading in the window, `null` when there was none. */
+    highestC: number | null;
+  };
+  overrides: {
+    /** Decisions granted EMERGENCY_OVERRIDE. */
+    grants: number;
+    /** `operator` entries whose action is `override` or `override.*`. */
+    operatorActions: number;
+  };
+  fireReleases: {
+    /** Decisions granted FIRE_RELEASE. */
+    grants: number;
+    /** Fire alarm activations (`fire` entries with `active: true`). */
+    activations: number;
+  };
+  visitors: {
+    /** Decisions granted VISITOR_ESCORTED or VISITOR_REGISTERED. */
+    passes: number;
+    /** `operator` entries with action `visitor.register`. */
+    registrations: number;
+  };
+  /** In time order. */
+  modeSwitches: ModeSwitch[];
+  alarms: {
+    raised: number;
+    acknowledged: number;
+    /** Alarms raised per code, keys sorted; only codes raised. */
+    byCode: Record<string, number>;
+  };
+  /** Sorted operator ids from `operator` entries, override requests and alarm acknowledgements. */
+  operatorsOnDuty: string[];
+}
+
+export interface ShiftReport {
+  report: 'shift';
+  version: 1;
+  /** The shift date: the night shift of D runs D 20:00 to D+1 08:00. */
+  date: LocalDate;
+  shift: ShiftId;
+  tz: string;
+  window: TimeWindow;
+  /** True when nothing happened that the report counts (see `isZeroCounts`). */
+  zeroReport: boolean;
+  counts: ReportCounts;
+}
+
+/** 日报告 / 零报告: produced every day, with every count explicit even when all are zero. */
+export interface DailyReport {
+  report: 'daily';
+  version: 1;
+  siteId: string;
+  /** The calendar date in site time; the window is local midnight to local midnight. */
+  date: LocalDate;
+  tz: string;
+  window: TimeWindow;
+  /** Epoch ms passed by the caller (reports read no clock); `null` when not given. */
+  generatedAt: number | null;
+  zeroReport: boolean;
+  counts: ReportCounts;
+}
