@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import { GatewardenError } from './errors.js';
 
 export type Db = Database.Database;
@@ -20,8 +20,12 @@ export function openDatabase(path: string): Db {
     db.pragma('busy_timeout = 5000');
     return db;
   } catch (cause) {
-    throw new GatewardenError('DATABASE_UNAVAILABLE', `cannot open database ${path}: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new GatewardenError(
+      'DATABASE_UNAVAILABLE',
+      `cannot open database ${path}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
 }

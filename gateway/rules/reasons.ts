@@ -75,7 +75,10 @@ export const REASON_MESSAGES: Readonly<Record<ReasonCode, Message>> = {
   VISITOR_NOT_REGISTERED: { zh: '访客未实名登记', en: 'Visitor not registered by real name' },
   ESCORT_REQUIRED: { zh: '访客须由住户陪同', en: 'Visitor must be led in by a resident' },
   HIGH_RISK_ORIGIN: { zh: '14天内到过中高风险地区', en: 'Travelled to a high-risk region within 14 days' },
-  DELIVERY_NOT_ALLOWED: { zh: '快递外卖不得入内，请在门口取件', en: 'Couriers stay outside: collect at the gate' },
+  DELIVERY_NOT_ALLOWED: {
+    zh: '快递外卖不得入内，请在门口取件',
+    en: 'Couriers stay outside: collect at the gate',
+  },
   VEHICLE_NO_PERMIT: { zh: '车辆无通行证', en: 'Vehicle has no permit' },
   VEHICLE_DISINFECTION_DUE: { zh: '车辆需先消毒', en: 'Vehicle must be disinfected first' },
   ANTI_PASSBACK: { zh: '此证件已入场，未曾离开', en: 'Credential already inside (anti-passback)' },

@@ -71,8 +71,8 @@ export interface LaneContext {
   escortPresented(personIds: readonly string[], at: number): boolean;
   /** The last direction this subject (person or vehicle id) passed in, anywhere on the site. */
   lastDirection(subjectId: string): Direction | undefined;
-  /** Exit instants of this household's members within the quota period before `at`. */
-  householdExits(householdId: string, at: number): number;
+  /** How many times this household's residents were let out at or after `since` (epoch ms). */
+  householdExits(householdId: string, since: number): number;
   /** True when this QR code id was already accepted once (replay). */
   codeSeen(codeId: string): boolean;
 }

@@ -1,0 +1,281 @@
+/**
+ * Benchmark of the pass decision: decisions per second on one core and per-decision latency,
+ * against a generated registry of 1,000,000 persons and 3,000,000 credentials, with a mixed
+ * stream of requests (resident cards in and out, ID cards of visitors, QR passes, plates, unknown
+ * cards) and a warm checkpoint state (anti-passback, household exits, escorts, readings).
+ *
+ * Run: npm run bench:decide   (figures go to docs/performance.md with the machine they ran on)
+ * Options: --persons N (default 1000000), --decisions N (default 1000000)
+ */
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { SiteState } from '../gateway/checkpoint/site-state.js';
+import type { Credential, Household, Person, Vehicle, VisitorRegistration } from '../gateway/domain/model.js';
+import type { JournalEntry } from '../gateway/journal/events.js';
+import { RegistrySnapshot } from '../gateway/registry/snapshot.js';
+import { decide } from '../gateway/rules/decide.js';
+import type { Decision, PassRequest, Policy } from '../gateway/rules/types.js';
+
+const { values } = parseArgs({
+  options: {
+    persons: { type: 'string', default: '1000000' },
+    decisions: { type: 'string', default: '1000000' },
+  },
+});
+const PERSONS = Number(values.persons);
+const DECISIONS = Number(values.decisions);
+const T0 = Date.UTC(2022, 3, 10, 2, 0, 0);
+const H = 3600_000;
+
+/** Deterministic PRNG (mulberry32) so every run decides the same requests. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = rng(20220410);
+const pick = (n: number) => Math.floor(random() * n);
+
+function generate() {
+  const households: Household[] = [];
+  const persons: Person[] = [];
+  const credentials: Credential[] = [];
+  const visitors: VisitorRegistration[] = [];
+  const vehicles: Vehicle[] = [];
+  const visitorsFrom = Math.floor(PERSONS * 0.97);
+  const staffFrom = Math.floor(PERSONS * 0.95);
+  for (let i = 0; i < PERSONS; i++) {
+    const id = `p${i}`;
+    if (i < staffFrom) {
+      const hh = `h${Math.floor(i / 3)}`;
+      if (i % 3 === 0) {
+        const n = i / 3;
+        households.push({
+          id: hh,
+          building: String(1 + (n % 200)),
+          unit: String(1 + (n % 6)),
+          room: String(100 + (n % 3000)),
+          designatedMemberIds: [id],
+        });
+      }
+      persons.push({ id, kind: 'resident', householdId: hh });
+    } else if (i < visitorsFrom) {
+      persons.push({ id, kind: 'staff', shifts: ['day', 'evening'] });
+      credentials.push({
+        id: `w${i}`,
+        kind: 'workcert',
+        value: `WC${i}`,
+        holderId: id,
+        validUntil: T0 + 90 * 24 * H,
+      });
+    } else {
+      persons.push({ id, kind: 'visitor' });
+      visitors.push({
+        id: `r${i}`,
+        personId: id,
+        escortIds: [`p${i % staffFrom}`],
+        validFrom: T0 - H,
+        validUntil: T0 + 8 * H,
+        travel: i % 10 === 0 ? [{ region: `R${i % 50}`, at: T0 - 3 * 24 * H }] : [],
+      });
+    }
+    credentials.push({ id: `c${i}`, kind: 'card', value: cardValue(i), holderId: id });
+    credentials.push({ id: `i${i}`, kind: 'idcard', value: idValue(i), holderId: id });
+  }
+  const vehicleCount = Math.floor(PERSONS / 10);
+  for (let i = 0; credentials.length < 3 * PERSONS - vehicleCount; i++) {
+    credentials.push({ id: `q${i}`, kind: 'qr', value: `QR${i}`, holderId: `p${i}` });
+  }
+  for (let i = 0; i < vehicleCount; i++) {
+    vehicles.push({
+      id: `v${i}`,
+      plate: plateValue(i),
+      kind: i % 20 === 0 ? 'work' : 'resident',
+      permit: {},
+      disinfectedAt: T0 - H,
+    });
+    credentials.push({ id: `pl${i}`, kind: 'plate', value: plateValue(i), holderId: `v${i}` });
+  }
+  const quarantineOrders = Array.from({ length: 10_000 }, (_, k) => ({
+    id: `o${k}`,
+    kind: 'home' as const,
+    target: { household: `h${k * 7}` },
+    from: T0 - 24 * H,
+    until: T0 + 13 * 24 * H,
+  }));
+  const highRiskRegions = Array.from({ length: 10 }, (_, k) => ({ code: `R${k * 5}` }));
+  return { households, persons, credentials, visitors, vehicles, quarantineOrders, highRiskRegions };
+}
+
+const cardValue = (i: number) => (0x10000000 + i).toString(16).toUpperCase();
+const idValue = (i: number) => `idhash-${i}`;
+const plateValue = (i: number) => `京A${String(i).padStart(6, '0')}`;
+
+const policy: Policy = {
+  mode: 'closed',
+  feverThresholdC: 37.3,
+  temperatureWindowMs: 10_000,
+  temperatureDirections: ['in', 'out'],
+  maskRequired: true,
+  escortWindowMs: 30_000,
+  householdQuota: { exits: 1, periodMs: 48 * H },
+  highRiskLookbackMs: 14 * 24 * H,
+  disinfectionPeriodMs: 24 * H,
+  antiPassback: true,
+  repairNeedsEscort: false,
+  unlockMs: 5000,
+};
+
+const LANES = [
+  {
+    gate: { id: 'north', primary: true },
+    lane: { id: 'ped-in', kind: 'pedestrian' as const, direction: 'in' as const },
+  },
+  {
+    gate: { id: 'north', primary: true },
+    lane: { id: 'ped-out', kind: 'pedestrian' as const, direction: 'out' as const },
+  },
+  {
+    gate: { id: 'north', primary: true },
+    lane: { id: 'car-in', kind: 'vehicle' as const, direction: 'in' as const },
+  },
+];
+
+let seq = 0;
+function entry<T extends JournalEntry['type']>(
+  type: T,
+  at: number,
+  payload: JournalEntry<T>['payload'],
+): JournalEntry<T> {
+  seq += 1;
+  return { seq, at, type, payload, hash: '', prevHash: '' };
+}
+
+/** A warm state: half the residents' last passage known, exits in many households, escorts and readings at the lanes. */
+function warmState(registry: RegistrySnapshot): SiteState {
+  const state = new SiteState({
+    initialMode: 'closed',
+    temperatureWindowMs: policy.temperatureWindowMs,
+    escortWindowMs: policy.escortWindowMs,
+    exitMemoryMs: 7 * 24 * H,
+    codeMemoryMs: 600_000,
+  });
+  for (let i = 0; i < PERSONS / 2; i++) {
+    const personKind = 'resident' as const;
+    const direction = i % 2 === 0 ? ('in' as const) : ('out' as const);
+    const person = registry.person(`p${i}`);
+    const decision: Decision = {
+      allow: true,
+      reasons: [{ effect: 'grant', code: 'RESIDENT' }],
+      subject: { kind: 'person', id: `p${i}`, personKind, householdId: person?.householdId ?? '' },
+      direction,
+      actions: [],
+    };
+    const at = T0 - 30 * H + i;
+    state.apply(
+      entry('decision', at, { gateId: 'north', request: { at, laneId: 'ped-in', shift: 'day' }, decision }),
+    );
+  }
+  for (const ref of LANES) {
+    state.apply(
+      entry('reading', T0 - 1000, {
+        gateId: 'north',
+        laneId: ref.lane.id,
+        reading: { at: T0 - 1000, celsius: 36.6, mask: true },
+        source: 'bench',
+      }),
+    );
+  }
+  return state;
+}
+
+function requests(n: number): PassRequest[] {
+  const out: PassRequest[] = [];
+  for (let k = 0; k < n; k++) {
+    const r = random();
+    const i = pick(PERSONS);
+    const base = { at: T0 + (k % 5000), laneId: 'ped-in', shift: 'day' as const };
+    if (r < 0.55)
+      out.push({
+        ...base,
+        laneId: k % 2 ? 'ped-in' : 'ped-out',
+        credential: { kind: 'card', value: cardValue(i) },
+      });
+    else if (r < 0.7)
+      out.push({ ...base, credential: { kind: 'idcard', value: idValue(i), idNumberValid: true } });
+    else if (r < 0.8)
+      out.push({
+        ...base,
+        credential: { kind: 'qr', value: `QR${i}`, signature: 'valid', codeId: `QR${i}@${k}` },
+      });
+    else if (r < 0.95)
+      out.push({
+        ...base,
+        laneId: 'car-in',
+        credential: { kind: 'plate', value: plateValue(pick(PERSONS / 10)) },
+      });
+    else out.push({ ...base, credential: { kind: 'card', value: `FFFF${k}` } });
+  }
+  return out;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+function main(): void {
+  const g0 = performance.now();
+  const data = generate();
+  const registry = new RegistrySnapshot(data);
+  const built = performance.now() - g0;
+  const state = warmState(registry);
+  const contexts = new Map(LANES.map((ref) => [ref.lane.id, state.contextFor(ref)]));
+  const reqs = requests(Math.min(DECISIONS, 1_000_000));
+  globalThis.gc?.();
+  const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
+
+  let allowed = 0;
+  const run = (r: PassRequest) => decide(policy, registry, contexts.get(r.laneId) as never, r);
+  for (let k = 0; k < 200_000; k++) run(reqs[k % reqs.length] as PassRequest); // warm-up: JIT
+
+  const t0 = process.hrtime.bigint();
+  for (let k = 0; k < DECISIONS; k++) if (run(reqs[k % reqs.length] as PassRequest).allow) allowed++;
+  const elapsedNs = Number(process.hrtime.bigint() - t0);
+
+  const samples = Math.min(DECISIONS, 500_000);
+  const lat = new Float64Array(samples);
+  for (let k = 0; k < samples; k++) {
+    const r = reqs[k % reqs.length] as PassRequest;
+    const s = process.hrtime.bigint();
+    run(r);
+    lat[k] = Number(process.hrtime.bigint() - s) / 1000;
+  }
+  lat.sort();
+
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  const figures = {
+    machine: `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    persons: data.persons.length,
+    credentials: data.credentials.length,
+    registryBuildSeconds: +(built / 1000).toFixed(1),
+    heapUsedMiB: Math.round(heapMiB),
+    decisions: DECISIONS,
+    allowedShare: +(allowed / DECISIONS).toFixed(3),
+    decisionsPerSecond: Math.round(DECISIONS / (elapsedNs / 1e9)),
+    latencyMicroseconds: {
+      p50: +percentile(lat, 50).toFixed(2),
+      p99: +percentile(lat, 99).toFixed(2),
+      p999: +percentile(lat, 99.9).toFixed(2),
+      max: +(lat[lat.length - 1] as number).toFixed(1),
+    },
+    note: 'latency per decide() call measured with process.hrtime.bigint (includes ~0.1 µs timer overhead); one thread',
+  };
+  console.log(JSON.stringify(figures, null, 2));
+}
+
+main();

@@ -1,0 +1,187 @@
+import type { Direction, LaneKind, SiteMode } from '../domain/model.js';
+import { GatewardenError } from '../errors.js';
+import type { JournalEntry } from '../journal/events.js';
+import type { Journal } from '../journal/journal.js';
+import { normaliseCredentialValue } from '../registry/credential-value.js';
+import { decide } from '../rules/decide.js';
+import type { Decision, PassRequest, Policy, RegistryView, TemperatureReading } from '../rules/types.js';
+import { shiftAt } from '../util/site-time.js';
+import { type LaneRef, SiteState } from './site-state.js';
+
+export interface SiteLayout {
+  gates: readonly {
+    id: string;
+    primary: boolean;
+    lanes: readonly { id: string; kind: LaneKind; direction: Direction }[];
+  }[];
+}
+
+export interface CheckpointOptions {
+  journal: Journal;
+  layout: SiteLayout;
+  /** The registry snapshot to decide against; called per decision so a reload takes effect at once. */
+  registry: () => RegistryView;
+  /** The policy for a mode, from the configuration. */
+  policy: (mode: SiteMode) => Policy;
+  initialMode: SiteMode;
+  timezone: string;
+  returnWithinMs: number;
+  now: () => number;
+  /**
+   * What-if mode for `gatewarden decide`: entries change the in-memory state only and are never
+   * journaled. Never set on a checkpoint that drives a gate.
+   */
+  dryRun?: boolean;
+  /** Called for every journal entry the state takes in, in order, whoever appended it. */
+  onEntry?: (entry: JournalEntry) => void;
+}
+
+/** A request as a device or operator hands it in: time and shift are stamped here when absent. */
+export type IncomingRequest = Omit<PassRequest, 'at' | 'shift'> & Partial<Pick<PassRequest, 'at' | 'shift'>>;
+
+export interface Passed {
+  decision: Decision;
+  entry: JournalEntry<'decision'>;
+}
+
+/**
+ * The site's checkpoint: decides every pass against the registry and the recent context, and
+ * journals it before anyone acts on it. State is a fold over the journal (see SiteState), so
+ * `start()` after a crash or restart rebuilds it exactly.
+ *
+ * Contract for callers: actuate (unlock, raise) only from the returned decision, i.e. after
+ * the journal append has committed.
+ */
+export class Checkpoint {
+  private readonly lanes = new Map<string, LaneRef>();
+  private readonly state: SiteState;
+  /** The last journal seq folded into the state. */
+  private applied = 0;
+
+  constructor(private readonly options: CheckpointOptions) {
+    for (const gate of options.layout.gates) {
+      for (const lane of gate.lanes) {
+        this.lanes.set(lane.id, { gate: { id: gate.id, primary: gate.primary }, lane: { ...lane } });
+      }
+    }
+    const policy = options.policy(options.initialMode);
+    this.state = new SiteState({
+      initialMode: options.initialMode,
+      temperatureWindowMs: policy.temperatureWindowMs,
+      escortWindowMs: policy.escortWindowMs,
+      exitMemoryMs: Math.max(policy.householdQuota.periodMs, 7 * 24 * 3600_000),
+      codeMemoryMs: 10 * 60_000,
+    });
+  }
+
+  /** Rebuilds the state from the whole journal. Returns how many entries were replayed. */
+  start(): number {
+    return this.catchUp();
+  }
+
+  /**
+   * Folds in journal entries appended since the last call, by this process or another one (a
+   * CLI switching the mode, importing the registry). Entries are applied strictly in seq order.
+   */
+  catchUp(): number {
+    let n = 0;
+    for (const entry of this.options.journal.iterate(this.applied)) {
+      this.state.apply(entry);
+      this.applied = entry.seq;
+      this.options.onEntry?.(entry);
+      n++;
+    }
+    return n;
+  }
+
+  get mode(): SiteMode {
+    return this.state.mode;
+  }
+
+  get fireActive(): boolean {
+    return this.state.fireActive;
+  }
+
+  /**
+   * Decides a request, journals the decision durably, then updates the state. Credential
+   * values are brought to the registry's normal form here, whatever device read them.
+   */
+  present(incoming: IncomingRequest): Passed {
+    const ref = this.laneRef(incoming.laneId);
+    const at = incoming.at ?? this.options.now();
+    const request: PassRequest = {
+      ...incoming,
+      at,
+      shift: incoming.shift ?? shiftAt(at, this.options.timezone),
+    };
+    const c = incoming.credential;
+    if (c !== undefined) request.credential = { ...c, value: normaliseCredentialValue(c.kind, c.value) };
+    const decision = decide(
+      this.options.policy(this.state.mode),
+      this.options.registry(),
+      this.state.contextFor(ref),
+      request,
+    );
+    const entry = this.record('decision', at, { gateId: ref.gate.id, request, decision });
+    return { decision, entry };
+  }
+
+  reading(laneId: string, reading: TemperatureReading, source: string): JournalEntry<'reading'> {
+    const ref = this.laneRef(laneId);
+    return this.record('reading', reading.at, { gateId: ref.gate.id, laneId, reading, source });
+  }
+
+  setMode(to: SiteMode, operator: string, reason: string): JournalEntry<'mode'> {
+    return this.record('mode', this.options.now(), { from: this.state.mode, to, operator, reason });
+  }
+
+  setFire(active: boolean, source: string): JournalEntry<'fire'> | undefined {
+    if (active === this.state.fireActive) return undefined;
+    return this.record('fire', this.options.now(), { active, source });
+  }
+
+  /** Raises an overdue-return alarm, once, for each resident out longer than allowed. */
+  tick(): JournalEntry<'alarm'>[] {
+    const now = this.options.now();
+    this.state.prune(now);
+    return this.state.overdueReturns(now, this.options.returnWithinMs).map((o) => {
+      const detail: Record<string, string | number> = { outSince: o.since };
+      if (o.householdId !== undefined) detail.household = o.householdId;
+      return this.record('alarm', now, {
+        code: 'OVERDUE_RETURN',
+        severity: 'warning',
+        subjectId: o.personId,
+        detail,
+      });
+    });
+  }
+
+  outsideNow() {
+    return this.state.outsideNow();
+  }
+
+  private laneRef(laneId: string): LaneRef {
+    const ref = this.lanes.get(laneId);
+    if (!ref) {
+      throw new GatewardenError('REQUEST_INVALID', `unknown lane "${laneId}"`, {
+        problems: [{ field: 'laneId', message: `known lanes: ${[...this.lanes.keys()].join(', ')}` }],
+      });
+    }
+    return ref;
+  }
+
+  private record<T extends JournalEntry['type']>(
+    type: T,
+    at: number,
+    payload: JournalEntry<T>['payload'],
+  ): JournalEntry<T> {
+    if (this.options.dryRun) {
+      const entry = { seq: 0, at, type, payload, hash: '', prevHash: '' };
+      this.state.apply(entry);
+      return entry;
+    }
+    const entry = this.options.journal.append(type, at, payload);
+    this.catchUp();
+    return entry;
+  }
+}

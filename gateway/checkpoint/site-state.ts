@@ -1,0 +1,210 @@
+import type { Direction, SiteMode } from '../domain/model.js';
+import type { JournalEntry } from '../journal/events.js';
+import type { DenyCode } from '../rules/reasons.js';
+import type { LaneContext, TemperatureReading } from '../rules/types.js';
+
+export interface SiteStateOptions {
+  initialMode: SiteMode;
+  temperatureWindowMs: number;
+  escortWindowMs: number;
+  /** How long household exits are remembered: at least the longest quota period. */
+  exitMemoryMs: number;
+  /** How long accepted QR code ids are remembered for replay detection. */
+  codeMemoryMs: number;
+}
+
+export interface LaneRef {
+  gate: { id: string; primary: boolean };
+  lane: LaneContext['lane'];
+}
+
+export interface Outside {
+  personId: string;
+  householdId?: string;
+  since: number;
+  overdueAlarmed: boolean;
+}
+
+/** A failing credential means the presenter is not who the card says: not a valid escort. */
+const CREDENTIAL_FAULTS: ReadonlySet<DenyCode> = new Set([
+  'UNKNOWN_CREDENTIAL',
+  'CREDENTIAL_EXPIRED',
+  'CREDENTIAL_REVOKED',
+  'IDCARD_INVALID',
+  'INVALID_SIGNATURE',
+  'REPLAYED_CODE',
+]);
+
+/**
+ * The recent context the rules need, as a fold over journal entries. `apply` is the only way
+ * state changes, live and on replay alike, so a restart rebuilds exactly what was there:
+ * quotas are not forgotten and a card inside cannot pass back in.
+ *
+ * Contract: entries are applied in journal order (ascending seq), each exactly once.
+ */
+export class SiteState {
+  mode: SiteMode;
+  fireActive = false;
+  private readonly temperatures = new Map<string, TemperatureReading[]>();
+  private readonly presentations = new Map<string, Map<string, number>>();
+  private readonly lastDirections = new Map<string, Direction>();
+  private readonly householdExitTimes = new Map<string, number[]>();
+  private readonly outside = new Map<string, Outside>();
+  private readonly seenCodes = new Map<string, number>();
+  private readonly contexts = new Map<string, LaneContext>();
+
+  constructor(private readonly options: SiteStateOptions) {
+    this.mode = options.initialMode;
+  }
+
+  apply(entry: JournalEntry): void {
+    switch (entry.type) {
+      case 'decision':
+        this.applyDecision(entry as JournalEntry<'decision'>);
+        break;
+      case 'reading': {
+        const { laneId, reading } = (entry as JournalEntry<'reading'>).payload;
+        const list = this.temperatures.get(laneId) ?? [];
+        list.push(reading);
+        prune(list, reading.at - this.options.temperatureWindowMs, (r) => r.at);
+        this.temperatures.set(laneId, list);
+        break;
+      }
+      case 'mode':
+        this.mode = (entry as JournalEntry<'mode'>).payload.to;
+        break;
+      case 'fire':
+        this.fireActive = (entry as JournalEntry<'fire'>).payload.active;
+        break;
+      case 'passage': {
+        const p = (entry as JournalEntry<'passage'>).payload;
+        this.lastDirections.set(p.subjectId, p.direction);
+        break;
+      }
+      case 'alarm': {
+        const a = (entry as JournalEntry<'alarm'>).payload;
+        const out =
+          a.code === 'OVERDUE_RETURN' && a.subjectId !== undefined
+            ? this.outside.get(a.subjectId)
+            : undefined;
+        if (out) out.overdueAlarmed = true;
+        break;
+      }
+      case 'alarm_ack':
+      case 'operator':
+      case 'device':
+        break;
+    }
+  }
+
+  private applyDecision(entry: JournalEntry<'decision'>): void {
+    const { request, decision } = entry.payload;
+    const { subject, direction } = decision;
+    const at = request.at;
+    if (
+      subject.kind === 'person' &&
+      !decision.reasons.some((r) => r.effect === 'deny' && CREDENTIAL_FAULTS.has(r.code))
+    ) {
+      const lane = this.presentations.get(request.laneId) ?? new Map<string, number>();
+      lane.set(subject.id, at);
+      this.presentations.set(request.laneId, lane);
+    }
+    if (!decision.allow) return;
+    // One reading admits one person: the next person at the lane needs a reading of their own.
+    const readings = this.temperatures.get(request.laneId);
+    if (readings) prune(readings, at + 1, (r) => r.at);
+    const codeId = request.credential?.codeId;
+    if (codeId !== undefined) this.seenCodes.set(codeId, at);
+    if (subject.kind === 'unknown') return;
+    this.lastDirections.set(subject.id, direction);
+    if (subject.kind !== 'person') return;
+    if (direction === 'in') {
+      this.outside.delete(subject.id);
+      return;
+    }
+    if (subject.personKind !== 'resident') return;
+    const out: Outside = { personId: subject.id, since: at, overdueAlarmed: false };
+    if (subject.householdId !== undefined) {
+      out.householdId = subject.householdId;
+      const exits = this.householdExitTimes.get(subject.householdId) ?? [];
+      exits.push(at);
+      prune(exits, at - this.options.exitMemoryMs, (t) => t);
+      this.householdExitTimes.set(subject.householdId, exits);
+    }
+    this.outside.set(subject.id, out);
+  }
+
+  /** The rules' view of one lane. Cached per lane; every read reflects the current state. */
+  contextFor(ref: LaneRef): LaneContext {
+    const cached = this.contexts.get(ref.lane.id);
+    if (cached) return cached;
+    const state = this;
+    const { temperatureWindowMs, escortWindowMs } = this.options;
+    const laneId = ref.lane.id;
+    const ctx: LaneContext = {
+      gate: ref.gate,
+      lane: ref.lane,
+      get fireAlarm() {
+        return state.fireActive;
+      },
+      latestTemperature(at) {
+        const list = state.temperatures.get(laneId);
+        if (!list) return undefined;
+        for (let i = list.length - 1; i >= 0; i--) {
+          const r = list[i] as TemperatureReading;
+          if (r.at > at) continue;
+          return at - r.at <= temperatureWindowMs ? r : undefined;
+        }
+        return undefined;
+      },
+      escortPresented(personIds, at) {
+        const lane = state.presentations.get(laneId);
+        if (!lane) return false;
+        return personIds.some((id) => {
+          const t = lane.get(id);
+          return t !== undefined && t <= at && at - t <= escortWindowMs;
+        });
+      },
+      lastDirection: (subjectId) => state.lastDirections.get(subjectId),
+      householdExits(householdId, since) {
+        const exits = state.householdExitTimes.get(householdId);
+        if (!exits) return 0;
+        let n = 0;
+        for (const t of exits) if (t >= since) n++;
+        return n;
+      },
+      codeSeen: (codeId) => state.seenCodes.has(codeId),
+    };
+    this.contexts.set(laneId, ctx);
+    return ctx;
+  }
+
+  /** Residents out longer than `returnWithinMs` whose overdue alarm has not been raised yet. */
+  overdueReturns(now: number, returnWithinMs: number): Outside[] {
+    const due: Outside[] = [];
+    for (const o of this.outside.values())
+      if (!o.overdueAlarmed && now - o.since > returnWithinMs) due.push(o);
+    return due;
+  }
+
+  /** Who is out of the community now (residents let out and not yet back). */
+  outsideNow(): readonly Outside[] {
+    return [...this.outside.values()];
+  }
+
+  /** Drops remembered codes and presentations older than their windows; call from a timer. */
+  prune(now: number): void {
+    for (const [code, t] of this.seenCodes)
+      if (now - t > this.options.codeMemoryMs) this.seenCodes.delete(code);
+    for (const lane of this.presentations.values()) {
+      for (const [id, t] of lane) if (now - t > this.options.escortWindowMs) lane.delete(id);
+    }
+  }
+}
+
+/** Removes leading elements older than `before` from a list sorted by time. */
+function prune<T>(list: T[], before: number, time: (x: T) => number): void {
+  let n = 0;
+  while (n < list.length && time(list[n] as T) < before) n++;
+  if (n > 0) list.splice(0, n);
+}

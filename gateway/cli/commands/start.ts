@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import { GatewardenError } from '../../errors.js';
+import { verifyJournal } from '../../journal/verify.js';
+import { childLogger, createLogger, type Logger } from '../../logging.js';
+import type { Site } from '../../site.js';
+import { type GlobalOptions, openSite } from '../io.js';
+
+/** How often the gateway folds in entries other processes appended (CLI mode switches, imports). */
+const FOLLOW_MS = 1000;
+/** How often overdue returns are checked. */
+const TICK_MS = 30_000;
+
+export function registerStart(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('start')
+    .description('Run the gateway on the configuration until Ctrl-C (SIGINT) or SIGTERM')
+    .action(async () => {
+      await startGateway(globals());
+    });
+}
+
+async function startGateway(globals: GlobalOptions): Promise<void> {
+  const site = openSite(globals);
+  const log = createLogger({
+    level: site.config.log.level,
+    site: site.config.site.id,
+    ...(site.config.log.file ? { file: site.config.log.file } : {}),
+  });
+  try {
+    checkJournal(site, log);
+    const replayed = site.checkpoint.start();
+    const counts = site.registry.counts();
+    site.registrySnapshot();
+    log.info(
+      { replayed, persons: counts.persons, credentials: counts.credentials, mode: site.checkpoint.mode },
+      'state rebuilt from the journal',
+    );
+  } catch (err) {
+    site.close();
+    throw err;
+  }
+  const lanes = site.config.gates.flatMap((g) =>
+    g.lanes.map((l) => `${g.id}/${l.id}${g.primary ? '' : ' (secondary)'}`),
+  );
+  log.info({ gates: site.config.gates.length, lanes }, 'gateway ready');
+  // Devices come with the driver issues; until then the gateway says so rather than pretending.
+  log.warn(
+    'no devices configured: passes come only from the CLI (gatewarden decide) until drivers are added',
+  );
+  process.stderr.write(
+    `gatewarden ready: ${site.config.site.name.zh} ${site.config.site.name.en}, mode ${site.checkpoint.mode}, ` +
+      `${lanes.length} lanes, journal #${site.journal.lastSeq()}. Ctrl-C stops.\n`,
+  );
+
+  const loopLog = childLogger(log, 'checkpoint');
+  const follow = setInterval(() => guard(loopLog, () => site.checkpoint.catchUp()), FOLLOW_MS);
+  const tick = setInterval(
+    () =>
+      guard(loopLog, () => {
+        for (const alarm of site.checkpoint.tick())
+          loopLog.warn({ seq: alarm.seq, code: alarm.payload.code }, 'alarm raised');
+      }),
+    TICK_MS,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      clearInterval(follow);
+      clearInterval(tick);
+      site.close();
+      log.info({ signal }, 'gateway stopped');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+/** A failing periodic job is logged and retried next time; it never stops the gateway. */
+function guard(log: Logger, job: () => unknown): void {
+  try {
+    job();
+  } catch (err) {
+    log.error({ err }, 'periodic job failed');
+  }
+}
+
+/**
+ * A journal whose chain is broken is reported and journaled as an alarm; the gateway still
+ * starts, since refusing every pass would lock people in. A journal that cannot take appends at
+ * all (head behind the rows) stops the start: no decision could be made durable.
+ */
+function checkJournal(site: Site, log: Logger): void {
+  const result = verifyJournal(site.db);
+  if (result.ok) {
+    log.info({ entries: result.checked }, 'journal verified');
+    return;
+  }
+  log.error({ problems: result.problems.slice(0, 10) }, 'journal verification failed');
+  if (result.problems.some((p) => p.kind === 'head_mismatch')) {
+    throw new GatewardenError(
+      'JOURNAL_CORRUPT',
+      'the journal head does not match its newest entries: run `gatewarden journal verify`',
+    );
+  }
+  site.journal.append('alarm', site.now(), {
+    code: 'JOURNAL_TAMPERED',
+    severity: 'critical',
+    detail: { problems: result.problems.length, firstSeq: result.problems[0]?.seq ?? 0 },
+  });
+}

@@ -1,0 +1,79 @@
+import type {
+  Credential,
+  Direction,
+  Household,
+  Person,
+  Vehicle,
+  VisitorRegistration,
+} from '../domain/model.js';
+import type { LaneContext, PassRequest, RegistryView, Subject, TemperatureReading } from './types.js';
+
+/**
+ * What the rules need to know about one request, looked up once so that every rule reads the
+ * same facts and no rule depends on another having run first.
+ */
+export interface Facts {
+  request: PassRequest;
+  direction: Direction;
+  /** The registry's record of the presented credential, if any. */
+  credential: Credential | undefined;
+  person: Person | undefined;
+  household: Household | undefined;
+  vehicle: Vehicle | undefined;
+  subject: Subject;
+  /** Registrations valid at the request's time (visitors and repair workers). */
+  validRegistrations: readonly VisitorRegistration[];
+  temperature: TemperatureReading | undefined;
+}
+
+const NONE: readonly never[] = [];
+
+export function resolveFacts(registry: RegistryView, ctx: LaneContext, request: PassRequest): Facts {
+  const presented = request.credential;
+  const credential = presented ? registry.credential(presented.kind, presented.value) : undefined;
+  let person: Person | undefined;
+  let vehicle: Vehicle | undefined;
+  if (credential) {
+    if (credential.kind === 'plate') vehicle = registry.vehicle(credential.holderId);
+    else person = registry.person(credential.holderId);
+  }
+  const household = person?.householdId === undefined ? undefined : registry.household(person.householdId);
+  return {
+    request,
+    direction: request.direction ?? ctx.lane.direction,
+    credential,
+    person,
+    household,
+    vehicle,
+    subject: subjectOf(person, vehicle),
+    validRegistrations: person ? validRegistrations(registry, person.id, request.at) : NONE,
+    temperature: ctx.latestTemperature(request.at),
+  };
+}
+
+function subjectOf(person: Person | undefined, vehicle: Vehicle | undefined): Subject {
+  if (person) {
+    return person.householdId === undefined
+      ? { kind: 'person', id: person.id, personKind: person.kind }
+      : { kind: 'person', id: person.id, personKind: person.kind, householdId: person.householdId };
+  }
+  if (vehicle) return { kind: 'vehicle', id: vehicle.id, vehicleKind: vehicle.kind };
+  return { kind: 'unknown' };
+}
+
+function validRegistrations(
+  registry: RegistryView,
+  personId: string,
+  at: number,
+): readonly VisitorRegistration[] {
+  const all = registry.visitorRegistrations(personId);
+  if (all.length === 0) return NONE;
+  return all.filter((r) => isValidAt(r, at));
+}
+
+/** Validity windows are [validFrom, validUntil): inclusive start, exclusive end. */
+export function isValidAt(v: { validFrom?: number; validUntil?: number }, at: number): boolean {
+  return (
+    (v.validFrom === undefined || v.validFrom <= at) && (v.validUntil === undefined || at < v.validUntil)
+  );
+}

@@ -1,0 +1,102 @@
+import { loadConfig } from '../config/load.js';
+import { type GatewardenConfig, policyFromConfig } from '../config/schema.js';
+import { Checkpoint } from './checkpoint/checkpoint.js';
+import { type Db, openDatabase } from './db.js';
+import type { SiteMode } from './domain/model.js';
+import type { JournalEntry } from './journal/events.js';
+import { Journal } from './journal/journal.js';
+import { pseudonymKey } from './registry/id-number.js';
+import type { RegistrySnapshot } from './registry/snapshot.js';
+import { RegistryStore } from './registry/store.js';
+import type { Policy } from './rules/types.js';
+import { shiftAt } from './util/site-time.js';
+
+/** Operator actions that change the registry: a checkpoint seeing one reloads its snapshot. */
+const REGISTRY_ACTIONS = /^(registry|quarantine|visitor)\./;
+
+export interface SiteOptions {
+  configPath: string;
+  now?: () => number;
+  /** Another database than the configured one, e.g. `:memory:` to decide against a registry file. */
+  database?: string;
+  /** Checkpoint entries change memory only (see CheckpointOptions.dryRun). */
+  dryRun?: boolean;
+}
+
+/**
+ * The composition root: one configuration, one database, the journal, the registry and the
+ * checkpoint wired together. The CLI and `start` build everything through here, so a command
+ * sees exactly what the running gateway sees.
+ */
+export class Site {
+  readonly config: GatewardenConfig;
+  readonly db: Db;
+  readonly journal: Journal;
+  readonly registry: RegistryStore;
+  readonly checkpoint: Checkpoint;
+  readonly key: Buffer;
+  readonly now: () => number;
+  private snapshot: RegistrySnapshot | undefined;
+  private readonly policies = new Map<SiteMode, Policy>();
+
+  constructor(options: SiteOptions) {
+    this.now = options.now ?? Date.now;
+    this.config = loadConfig(options.configPath);
+    this.db = openDatabase(options.database ?? this.config.site.database);
+    this.journal = Journal.open(this.db);
+    this.key = pseudonymKey(this.config.registry.pseudonymKeyFile);
+    this.registry = new RegistryStore(this.db, {
+      key: this.key,
+      timeZone: this.config.site.timezone,
+      now: this.now,
+    });
+    this.checkpoint = new Checkpoint({
+      journal: this.journal,
+      layout: this.config,
+      registry: () => this.registrySnapshot(),
+      policy: (mode) => this.policy(mode),
+      initialMode: this.config.mode,
+      timezone: this.config.site.timezone,
+      returnWithinMs: this.config.policy.returnWithinHours * 3600_000,
+      now: this.now,
+      dryRun: options.dryRun ?? false,
+      onEntry: (entry) => {
+        if (entry.type !== 'operator') return;
+        const { action } = (entry as JournalEntry<'operator'>).payload;
+        if (REGISTRY_ACTIONS.test(action)) this.reloadRegistry();
+      },
+    });
+  }
+
+  policy(mode: SiteMode): Policy {
+    let p = this.policies.get(mode);
+    if (!p) {
+      p = policyFromConfig(this.config, mode);
+      this.policies.set(mode, p);
+    }
+    return p;
+  }
+
+  /** The in-memory registry the rules read; loaded once, reloaded after `reloadRegistry()`. */
+  registrySnapshot(): RegistrySnapshot {
+    this.snapshot ??= this.registry.loadSnapshot();
+    return this.snapshot;
+  }
+
+  reloadRegistry(): void {
+    this.snapshot = undefined;
+  }
+
+  shiftNow() {
+    return shiftAt(this.now(), this.config.site.timezone);
+  }
+
+  /** Journals an operator's change with who made it and in which shift. */
+  recordOperator(action: string, operator: string, detail: Record<string, string | number | boolean>) {
+    return this.journal.append('operator', this.now(), { action, operator, shift: this.shiftNow(), detail });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
