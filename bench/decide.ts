@@ -249,11 +249,18 @@ function main(): void {
 
   const samples = Math.min(DECISIONS, 500_000);
   const lat = new Float64Array(samples);
+  const byKind = new Map<string, { n: number; us: number }>();
   for (let k = 0; k < samples; k++) {
     const r = reqs[k % reqs.length] as PassRequest;
     const s = process.hrtime.bigint();
     run(r);
-    lat[k] = Number(process.hrtime.bigint() - s) / 1000;
+    const us = Number(process.hrtime.bigint() - s) / 1000;
+    lat[k] = us;
+    const kind = `${r.credential?.kind ?? 'none'}@${r.laneId}`;
+    const agg = byKind.get(kind) ?? { n: 0, us: 0 };
+    agg.n++;
+    agg.us += us;
+    byKind.set(kind, agg);
   }
   lat.sort();
 
@@ -273,6 +280,7 @@ function main(): void {
       p999: +percentile(lat, 99.9).toFixed(2),
       max: +(lat[lat.length - 1] as number).toFixed(1),
     },
+    meanMicrosecondsByRequest: Object.fromEntries([...byKind].map(([k, v]) => [k, +(v.us / v.n).toFixed(2)])),
     note: 'latency per decide() call measured with process.hrtime.bigint (includes ~0.1 µs timer overhead); one thread',
   };
   console.log(JSON.stringify(figures, null, 2));

@@ -1,3 +1,4 @@
+import { SITE_MODES, type SiteMode } from '../domain/model.js';
 import { type Facts, resolveFacts } from './facts.js';
 import { DENY_CODES, type DenyCode, type GrantCode, REASON_MESSAGES } from './reasons.js';
 import { RULES, type Rule } from './rule-table.js';
@@ -26,16 +27,13 @@ export function decide(
   const facts = resolveFacts(registry, ctx, request);
   const denies: Reason[] = [];
   const notices: Reason[] = [];
-  for (const rule of rules) {
-    if (!rule.modes.includes(policy.mode)) continue;
+  for (const rule of rulesFor(rules, policy.mode)) {
     const reason = rule.check(facts, policy, ctx, registry);
     if (reason === undefined) continue;
     (reason.effect === 'deny' ? denies : notices).push(reason);
   }
-  denies.sort(
-    (a, b) => (DENY_ORDER.get(a.code as DenyCode) ?? 0) - (DENY_ORDER.get(b.code as DenyCode) ?? 0),
-  );
-  notices.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  if (denies.length > 1) denies.sort(byCatalogueOrder);
+  if (notices.length > 1) notices.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 
   const grant = grantFor(facts, ctx, denies.length === 0);
   if (grant !== undefined && denies.some((r) => r.code === 'FEVER')) {
@@ -51,6 +49,21 @@ export function decide(
     direction: facts.direction,
     actions: actionsFor(grant, denies, notices, policy, ctx),
   };
+}
+
+const byCatalogueOrder = (a: Reason, b: Reason) =>
+  (DENY_ORDER.get(a.code as DenyCode) ?? 0) - (DENY_ORDER.get(b.code as DenyCode) ?? 0);
+
+/** The rules that apply in each mode, computed once per rule list (the hot path skips the rest). */
+const byMode = new WeakMap<readonly Rule[], Map<SiteMode, readonly Rule[]>>();
+
+function rulesFor(rules: readonly Rule[], mode: SiteMode): readonly Rule[] {
+  let modes = byMode.get(rules);
+  if (modes === undefined) {
+    modes = new Map(SITE_MODES.map((m) => [m, rules.filter((r) => r.modes.includes(m))]));
+    byMode.set(rules, modes);
+  }
+  return modes.get(mode) ?? [];
 }
 
 function grantFor(f: Facts, ctx: LaneContext, rulesPassed: boolean): GrantCode | undefined {

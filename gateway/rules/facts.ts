@@ -46,7 +46,10 @@ export function resolveFacts(registry: RegistryView, ctx: LaneContext, request: 
     household,
     vehicle,
     subject: subjectOf(person, vehicle),
-    validRegistrations: person ? validRegistrations(registry, person.id, request.at) : NONE,
+    validRegistrations:
+      person === undefined || person.kind === 'resident' || person.kind === 'staff'
+        ? NONE
+        : validRegistrations(registry, person.id, request.at),
     temperature: ctx.latestTemperature(request.at),
   };
 }

@@ -1,4 +1,4 @@
-import type { SiteMode } from '../domain/model.js';
+import type { QuarantineOrder, SiteMode } from '../domain/model.js';
 import { type Facts, isValidAt } from './facts.js';
 import type { DenyCode } from './reasons.js';
 import type { LaneContext, Policy, Reason, RegistryView } from './types.js';
@@ -141,13 +141,16 @@ export const RULES: readonly Rule[] = [
     check: (f, _p, _c, registry) => {
       if (f.person === undefined) return undefined;
       const at = f.request.at;
-      const active = registry
-        .quarantineOrders(f.person)
-        .filter((o) => o.from <= at && at < o.until && (o.liftedAt === undefined || at < o.liftedAt));
-      if (active.length === 0) return undefined;
-      const homeOnly = active.every((o) => o.kind === 'home');
+      let first: QuarantineOrder | undefined;
+      let homeOnly = true;
+      for (const o of registry.quarantineOrders(f.person)) {
+        if (at < o.from || at >= o.until || (o.liftedAt !== undefined && at >= o.liftedAt)) continue;
+        first ??= o;
+        if (o.kind !== 'home') homeOnly = false;
+      }
+      if (first === undefined) return undefined;
       if (f.direction === 'in' && homeOnly) return { effect: 'notice', code: 'QUARANTINED' };
-      return deny('QUARANTINED', { order: active[0]?.id ?? '' });
+      return deny('QUARANTINED', { order: first.id });
     },
   },
   {

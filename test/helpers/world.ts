@@ -3,6 +3,7 @@
  * rules distinguish. Instants are fixed so that tests never read the clock.
  */
 import type { Credential, Direction, LaneKind, SiteMode } from '../../gateway/domain/model.js';
+import { normaliseCredentialValue } from '../../gateway/registry/credential-value.js';
 import { RegistrySnapshot } from '../../gateway/registry/snapshot.js';
 import type { LaneContext, Policy, TemperatureReading } from '../../gateway/rules/types.js';
 
@@ -28,15 +29,18 @@ export function policy(mode: SiteMode, overrides: Partial<Policy> = {}): Policy 
   };
 }
 
+/** A card value in the registry's normal form: `C-RES1` → `CRES1`, as a reader would present it. */
+export const cardValue = (name: string) => normaliseCredentialValue('card', name);
+
 const card = (id: string, holderId: string, extra: Partial<Credential> = {}): Credential => ({
   id,
   kind: 'card',
-  value: id.toUpperCase(),
+  value: cardValue(id),
   holderId,
   ...extra,
 });
 
-/** Card values are the upper-cased credential ids, e.g. `C-RES1`. */
+/** Card values are the credential ids in normal form: `c-res1` → `CRES1`. */
 export const registry = new RegistrySnapshot({
   households: [
     { id: '3-2-501', building: '3', unit: '2', room: '501', designatedMemberIds: ['res1'] },

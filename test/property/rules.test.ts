@@ -5,7 +5,7 @@ import { decide } from '../../gateway/rules/decide.js';
 import { isDenyCode } from '../../gateway/rules/reasons.js';
 import { RULES } from '../../gateway/rules/rule-table.js';
 import type { PassRequest, PresentedCredential } from '../../gateway/rules/types.js';
-import { type ContextOptions, laneContext, NOW, policy, registry } from '../helpers/world.js';
+import { type ContextOptions, cardValue, laneContext, NOW, policy, registry } from '../helpers/world.js';
 
 const PERSON_IDS = [
   'res1',
@@ -41,7 +41,7 @@ const MORE_CARDS = [
 
 const credential: fc.Arbitrary<PresentedCredential | undefined> = fc.oneof(
   fc.constant(undefined),
-  fc.constantFrom(...CARDS, ...MORE_CARDS).map((value) => ({ kind: 'card' as const, value })),
+  fc.constantFrom(...CARDS, ...MORE_CARDS).map((name) => ({ kind: 'card' as const, value: cardValue(name) })),
   fc.record({
     kind: fc.constant('idcard' as const),
     value: fc.constantFrom('hash-vis1', 'hash-nobody'),

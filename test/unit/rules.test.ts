@@ -1,15 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SiteMode } from '../../gateway/domain/model.js';
 import { decide } from '../../gateway/rules/decide.js';
 import { DENY_CODES, type DenyCode, GRANT_CODES, REASON_MESSAGES } from '../../gateway/rules/reasons.js';
 import { RULES } from '../../gateway/rules/rule-table.js';
+import { renderRulesMarkdown } from '../../gateway/rules/rules-doc.js';
 import type { Decision, PassRequest, PresentedCredential } from '../../gateway/rules/types.js';
-import { type ContextOptions, laneContext, NOW, policy, registry } from '../helpers/world.js';
+import { type ContextOptions, cardValue, laneContext, NOW, policy, registry } from '../helpers/world.js';
 
 const MODES: readonly SiteMode[] = ['open', 'closed', 'lockdown'];
 const H = 3600_000;
 
-const cardOf = (value: string): PresentedCredential => ({ kind: 'card', value });
+const cardOf = (value: string): PresentedCredential => ({ kind: 'card', value: cardValue(value) });
 const plate = (value: string): PresentedCredential => ({ kind: 'plate', value });
 
 function run(mode: SiteMode, req: Partial<PassRequest>, ctx: ContextOptions = {}): Decision {
@@ -459,6 +462,10 @@ describe('catalogue', () => {
   it('has exactly one rule per deny code, each explained', () => {
     expect(RULES.map((r) => r.code).sort()).toEqual([...DENY_CODES].sort());
     for (const r of RULES) expect(r.explains.length).toBeGreaterThan(20);
+  });
+  it('is documented in docs/rules.md, generated from the rule table (npm run docs)', () => {
+    const committed = readFileSync(join(import.meta.dirname, '../../docs/rules.md'), 'utf8');
+    expect(committed).toBe(renderRulesMarkdown());
   });
   it('evaluates every mode without throwing for every rule', () => {
     for (const mode of MODES) expect(() => run(mode, {})).not.toThrow();

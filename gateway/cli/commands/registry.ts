@@ -31,6 +31,11 @@ export function registerRegistry(program: Command, globals: () => GlobalOptions)
       await withSite(globals(), (site) => {
         const csv = files.filter((f) => f.toLowerCase().endsWith('.csv'));
         const documents = files.filter((f) => !f.toLowerCase().endsWith('.csv'));
+        if (csv.length > 0 && options.replace) {
+          // A roster lists only residents, staff or vehicles: replacing the registry with it would
+          // silently delete quarantine orders and visitor registrations.
+          throw new GatewardenError('USAGE', '--replace takes only full registry documents, not CSV rosters');
+        }
         if (csv.length > 0 && options.roster === undefined) {
           throw new GatewardenError('USAGE', 'CSV files need --roster residents|staff|vehicles');
         }

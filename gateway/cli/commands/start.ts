@@ -39,6 +39,28 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
     site.close();
     throw err;
   }
+  const loopLog = childLogger(log, 'checkpoint');
+  const follow = setInterval(() => guard(loopLog, () => site.checkpoint.catchUp()), FOLLOW_MS);
+  const tick = setInterval(
+    () =>
+      guard(loopLog, () => {
+        for (const alarm of site.checkpoint.tick())
+          loopLog.warn({ seq: alarm.seq, code: alarm.payload.code }, 'alarm raised');
+      }),
+    TICK_MS,
+  );
+
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      clearInterval(follow);
+      clearInterval(tick);
+      site.close();
+      log.info({ signal }, 'gateway stopped');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
   const lanes = site.config.gates.flatMap((g) =>
     g.lanes.map((l) => `${g.id}/${l.id}${g.primary ? '' : ' (secondary)'}`),
   );
@@ -52,28 +74,7 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
       `${lanes.length} lanes, journal #${site.journal.lastSeq()}. Ctrl-C stops.\n`,
   );
 
-  const loopLog = childLogger(log, 'checkpoint');
-  const follow = setInterval(() => guard(loopLog, () => site.checkpoint.catchUp()), FOLLOW_MS);
-  const tick = setInterval(
-    () =>
-      guard(loopLog, () => {
-        for (const alarm of site.checkpoint.tick())
-          loopLog.warn({ seq: alarm.seq, code: alarm.payload.code }, 'alarm raised');
-      }),
-    TICK_MS,
-  );
-
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      clearInterval(follow);
-      clearInterval(tick);
-      site.close();
-      log.info({ signal }, 'gateway stopped');
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await stopped;
 }
 
 /** A failing periodic job is logged and retried next time; it never stops the gateway. */

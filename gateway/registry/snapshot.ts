@@ -1,0 +1,152 @@
+import type {
+  Credential,
+  CredentialKind,
+  HighRiskRegion,
+  Household,
+  Person,
+  QuarantineOrder,
+  Vehicle,
+  VisitorRegistration,
+} from '../domain/model.js';
+import type { RegistryView } from '../rules/types.js';
+
+export { normaliseCredentialValue } from './credential-value.js';
+
+/** The arrays a snapshot is built from: model entities, used as given (not copied). */
+export interface RegistrySnapshotInput {
+  households?: readonly Household[];
+  persons?: readonly Person[];
+  credentials?: readonly Credential[];
+  visitors?: readonly VisitorRegistration[];
+  quarantineOrders?: readonly QuarantineOrder[];
+  highRiskRegions?: readonly HighRiskRegion[];
+  vehicles?: readonly Vehicle[];
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * The registry in memory, answering every `RegistryView` lookup in O(1) with no I/O: the
+ * decision path reads only this. Immutable once built; a registry change builds a new snapshot
+ * and swaps it in.
+ *
+ * Built for a million persons and three million credentials: entities are referenced, never
+ * copied; credentials are indexed in one map per kind by their value, so no key string is
+ * built per credential; multi-valued indexes hold arrays only where there is something to hold.
+ * Credential values must already be in normal form (`normaliseCredentialValue`), and so must
+ * the values callers look up. References are not checked here (the store checks them on
+ * import): a credential whose holder is unknown is still found, and the rules refuse it.
+ */
+export class RegistrySnapshot implements RegistryView {
+  private readonly credentialsByKind = new Map<CredentialKind, Map<string, Credential>>();
+  private readonly persons = new Map<string, Person>();
+  private readonly households = new Map<string, Household>();
+  private readonly vehicles = new Map<string, Vehicle>();
+  private readonly regions = new Map<string, HighRiskRegion>();
+  private readonly visitorsByPerson = new Map<string, VisitorRegistration[]>();
+  private readonly workcertsByPerson = new Map<string, Credential[]>();
+  private readonly ordersByPerson = new Map<string, QuarantineOrder[]>();
+  private readonly ordersByHousehold = new Map<string, QuarantineOrder[]>();
+  private readonly ordersByBuilding = new Map<string, QuarantineOrder[]>();
+  /** Key: building, NUL, unit. */
+  private readonly ordersByUnit = new Map<string, QuarantineOrder[]>();
+  /** Entity counts, for summaries and benchmarks. */
+  readonly size: Readonly<Record<keyof RegistrySnapshotInput, number>>;
+
+  constructor(input: RegistrySnapshotInput) {
+    for (const h of input.households ?? NONE) this.households.set(h.id, h);
+    for (const p of input.persons ?? NONE) this.persons.set(p.id, p);
+    for (const v of input.vehicles ?? NONE) this.vehicles.set(v.id, v);
+    for (const r of input.highRiskRegions ?? NONE) this.regions.set(r.code, r);
+    for (const c of input.credentials ?? NONE) {
+      let byValue = this.credentialsByKind.get(c.kind);
+      if (!byValue) {
+        byValue = new Map();
+        this.credentialsByKind.set(c.kind, byValue);
+      }
+      byValue.set(c.value, c);
+      if (c.kind === 'workcert') append(this.workcertsByPerson, c.holderId, c);
+    }
+    for (const v of input.visitors ?? NONE) append(this.visitorsByPerson, v.personId, v);
+    for (const q of input.quarantineOrders ?? NONE) this.indexOrder(q);
+    this.size = {
+      households: this.households.size,
+      persons: this.persons.size,
+      credentials: input.credentials?.length ?? 0,
+      visitors: input.visitors?.length ?? 0,
+      quarantineOrders: input.quarantineOrders?.length ?? 0,
+      highRiskRegions: this.regions.size,
+      vehicles: this.vehicles.size,
+    };
+  }
+
+  credential(kind: CredentialKind, value: string): Credential | undefined {
+    return this.credentialsByKind.get(kind)?.get(value);
+  }
+
+  person(id: string): Person | undefined {
+    return this.persons.get(id);
+  }
+
+  household(id: string): Household | undefined {
+    return this.households.get(id);
+  }
+
+  vehicle(id: string): Vehicle | undefined {
+    return this.vehicles.get(id);
+  }
+
+  visitorRegistrations(personId: string): readonly VisitorRegistration[] {
+    return this.visitorsByPerson.get(personId) ?? NONE;
+  }
+
+  /** Any state (active, expired, lifted): the rules judge time. */
+  quarantineOrders(person: Person): readonly QuarantineOrder[] {
+    const own = this.ordersByPerson.get(person.id);
+    if (person.householdId === undefined) return own ?? NONE;
+    const found: QuarantineOrder[] = [];
+    pushAll(found, own);
+    pushAll(found, this.ordersByHousehold.get(person.householdId));
+    const household = this.households.get(person.householdId);
+    if (household) {
+      pushAll(found, this.ordersByBuilding.get(household.building));
+      pushAll(found, this.ordersByUnit.get(`${household.building}\u0000${household.unit}`));
+    }
+    return found.length === 0 ? NONE : found;
+  }
+
+  highRiskRegion(code: string): HighRiskRegion | undefined {
+    return this.regions.get(code);
+  }
+
+  /** Valid means `validFrom ≤ at < validUntil` (open bounds when absent) and not revoked at or before `at`. */
+  hasValidWorkCertificate(personId: string, at: number): boolean {
+    const certs = this.workcertsByPerson.get(personId);
+    if (!certs) return false;
+    for (const c of certs) {
+      if (c.validFrom !== undefined && at < c.validFrom) continue;
+      if (c.validUntil !== undefined && at >= c.validUntil) continue;
+      if (c.revokedAt !== undefined && at >= c.revokedAt) continue;
+      return true;
+    }
+    return false;
+  }
+
+  private indexOrder(q: QuarantineOrder): void {
+    const t = q.target;
+    if ('person' in t) append(this.ordersByPerson, t.person, q);
+    else if ('household' in t) append(this.ordersByHousehold, t.household, q);
+    else if ('unit' in t) append(this.ordersByUnit, `${t.building}\u0000${t.unit}`, q);
+    else append(this.ordersByBuilding, t.building, q);
+  }
+}
+
+function append<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
+}
+
+function pushAll<T>(into: T[], from: readonly T[] | undefined): void {
+  if (from) for (const x of from) into.push(x);
+}
