@@ -108,13 +108,18 @@ export class SiteState {
       const lane = this.presentations.get(request.laneId) ?? new Map<string, number>();
       lane.set(subject.id, at);
       this.presentations.set(request.laneId, lane);
+      // Amortised pruning keeps a replay of a long journal from remembering every presentation.
+      if (lane.size > PRUNE_ABOVE) dropOlder(lane, at - this.options.escortWindowMs);
     }
     if (!decision.allow) return;
     // One reading admits one person: the next person at the lane needs a reading of their own.
     const readings = this.temperatures.get(request.laneId);
     if (readings) prune(readings, at + 1, (r) => r.at);
     const codeId = request.credential?.codeId;
-    if (codeId !== undefined) this.seenCodes.set(codeId, at);
+    if (codeId !== undefined) {
+      this.seenCodes.set(codeId, at);
+      if (this.seenCodes.size > PRUNE_ABOVE) dropOlder(this.seenCodes, at - this.options.codeMemoryMs);
+    }
     if (subject.kind === 'unknown') return;
     this.lastDirections.set(subject.id, direction);
     if (subject.kind !== 'person') return;
@@ -200,6 +205,12 @@ export class SiteState {
       for (const [id, t] of lane) if (now - t > this.options.escortWindowMs) lane.delete(id);
     }
   }
+}
+
+const PRUNE_ABOVE = 4096;
+
+function dropOlder(times: Map<string, number>, before: number): void {
+  for (const [key, t] of times) if (t < before) times.delete(key);
 }
 
 /** Removes leading elements older than `before` from a list sorted by time. */

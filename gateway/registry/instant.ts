@@ -6,6 +6,10 @@
  * `2022-04-01` (00:00 in the site time zone). The model holds epoch milliseconds.
  */
 
+import { utcOffsetMs } from '../util/site-time.js';
+
+export { assertTimeZone } from '../util/site-time.js';
+
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 /** The accepted shapes as a regular expression source (shared with the JSON Schema). */
@@ -15,15 +19,9 @@ export const INSTANT_PATTERN =
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}:?\d{2})?)?$/;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 /** Date-only strings repeat a lot in rosters; their resolution is cached (bounded). */
 const dateCache = new Map<string, number>();
 const DATE_CACHE_LIMIT = 10_000;
-
-/** Throws a RangeError naming the zone when it is not an IANA time zone this Node knows. */
-export function assertTimeZone(timeZone: string): void {
-  formatterFor(timeZone);
-}
 
 /** Epoch ms for `text`, or undefined when it is not one of the accepted shapes or not a real date/time. */
 export function parseInstant(text: string, timeZone: string = DEFAULT_TIME_ZONE): number | undefined {
@@ -54,7 +52,7 @@ export function parseInstant(text: string, timeZone: string = DEFAULT_TIME_ZONE)
 
 /** `2022-04-01T08:30:00+08:00` in the site time zone; milliseconds only when not zero. Round-trips through parseInstant. */
 export function formatInstant(ms: number, timeZone: string = DEFAULT_TIME_ZONE): string {
-  let offset = offsetAt(ms, timeZone);
+  let offset = utcOffsetMs(ms, timeZone);
   // Historic local mean times have second-level offsets an ISO offset cannot carry: use UTC.
   if (offset % 60_000 !== 0) offset = 0;
   const d = new Date(ms + offset);
@@ -78,44 +76,10 @@ function localDate(year: number, month: number, day: number, text: string, timeZ
 
 /** The instant whose wall time in `timeZone` is `wall` (wall time encoded as if it were UTC). */
 function zonedToEpoch(wall: number, timeZone: string): number {
-  const first = offsetAt(wall, timeZone);
+  const first = utcOffsetMs(wall, timeZone);
   const guess = wall - first;
-  const second = offsetAt(guess, timeZone);
+  const second = utcOffsetMs(guess, timeZone);
   return second === first ? guess : wall - second;
-}
-
-/** Milliseconds to add to UTC to get the wall time in `timeZone` at instant `ms`. */
-function offsetAt(ms: number, timeZone: string): number {
-  const parts = formatterFor(timeZone).formatToParts(new Date(ms));
-  const field = (type: Intl.DateTimeFormatPartTypes): number =>
-    Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(
-    field('year'),
-    field('month') - 1,
-    field('day'),
-    field('hour'),
-    field('minute'),
-    field('second'),
-  );
-  return wall - (ms - (((ms % 1000) + 1000) % 1000));
-}
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
 }
 
 function daysInMonth(year: number, month: number): number {

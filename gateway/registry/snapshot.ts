@@ -8,7 +8,7 @@ import type {
   Vehicle,
   VisitorRegistration,
 } from '../domain/model.js';
-import type { RegistryView } from '../rules/types.js';
+import type { Holder, RegistryView } from '../rules/types.js';
 
 export { normaliseCredentialValue } from './credential-value.js';
 
@@ -38,7 +38,7 @@ const NONE: readonly never[] = Object.freeze([]);
  * import): a credential whose holder is unknown is still found, and the rules refuse it.
  */
 export class RegistrySnapshot implements RegistryView {
-  private readonly credentialsByKind = new Map<CredentialKind, Map<string, Credential>>();
+  private readonly credentialsByKind = new Map<CredentialKind, Map<string, Holder>>();
   private readonly persons = new Map<string, Person>();
   private readonly households = new Map<string, Household>();
   private readonly vehicles = new Map<string, Vehicle>();
@@ -58,17 +58,18 @@ export class RegistrySnapshot implements RegistryView {
     for (const p of input.persons ?? NONE) this.persons.set(p.id, p);
     for (const v of input.vehicles ?? NONE) this.vehicles.set(v.id, v);
     for (const r of input.highRiskRegions ?? NONE) this.regions.set(r.code, r);
+    for (const v of input.visitors ?? NONE) append(this.visitorsByPerson, v.personId, v);
+    for (const q of input.quarantineOrders ?? NONE) this.indexOrder(q);
+    const householdOrders = this.householdOrders();
     for (const c of input.credentials ?? NONE) {
       let byValue = this.credentialsByKind.get(c.kind);
       if (!byValue) {
         byValue = new Map();
         this.credentialsByKind.set(c.kind, byValue);
       }
-      byValue.set(c.value, c);
+      byValue.set(c.value, this.link(c, householdOrders));
       if (c.kind === 'workcert') append(this.workcertsByPerson, c.holderId, c);
     }
-    for (const v of input.visitors ?? NONE) append(this.visitorsByPerson, v.personId, v);
-    for (const q of input.quarantineOrders ?? NONE) this.indexOrder(q);
     this.size = {
       households: this.households.size,
       persons: this.persons.size,
@@ -81,6 +82,10 @@ export class RegistrySnapshot implements RegistryView {
   }
 
   credential(kind: CredentialKind, value: string): Credential | undefined {
+    return this.credentialsByKind.get(kind)?.get(value)?.credential;
+  }
+
+  holder(kind: CredentialKind, value: string): Holder | undefined {
     return this.credentialsByKind.get(kind)?.get(value);
   }
 
@@ -130,6 +135,40 @@ export class RegistrySnapshot implements RegistryView {
       return true;
     }
     return false;
+  }
+
+  /** Links a credential to its holder once, so that a decision needs a single lookup. */
+  private link(c: Credential, householdOrders: ReadonlyMap<string, readonly QuarantineOrder[]>): Holder {
+    if (c.kind === 'plate') {
+      const vehicle = this.vehicles.get(c.holderId);
+      return vehicle ? { credential: c, vehicle, orders: NONE } : { credential: c, orders: NONE };
+    }
+    const person = this.persons.get(c.holderId);
+    if (!person) return { credential: c, orders: NONE };
+    const own = this.ordersByPerson.get(person.id);
+    if (person.householdId === undefined) return { credential: c, person, orders: own ?? NONE };
+    const household = this.households.get(person.householdId);
+    const shared = householdOrders.get(person.householdId);
+    const orders = own && shared ? [...own, ...shared] : (own ?? shared ?? NONE);
+    return household ? { credential: c, person, household, orders } : { credential: c, person, orders };
+  }
+
+  /**
+   * Orders that reach a household through its own id, its building or its unit, for the
+   * households that have any: computed once per household rather than once per credential.
+   */
+  private householdOrders(): Map<string, readonly QuarantineOrder[]> {
+    const merged = new Map<string, readonly QuarantineOrder[]>();
+    const noOrders = this.ordersByHousehold.size + this.ordersByBuilding.size + this.ordersByUnit.size === 0;
+    if (noOrders) return merged;
+    for (const h of this.households.values()) {
+      const found: QuarantineOrder[] = [];
+      pushAll(found, this.ordersByHousehold.get(h.id));
+      pushAll(found, this.ordersByBuilding.get(h.building));
+      pushAll(found, this.ordersByUnit.get(`${h.building}\u0000${h.unit}`));
+      if (found.length > 0) merged.set(h.id, found);
+    }
+    return merged;
   }
 
   private indexOrder(q: QuarantineOrder): void {

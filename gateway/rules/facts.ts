@@ -3,6 +3,7 @@ import type {
   Direction,
   Household,
   Person,
+  QuarantineOrder,
   Vehicle,
   VisitorRegistration,
 } from '../domain/model.js';
@@ -20,6 +21,8 @@ export interface Facts {
   person: Person | undefined;
   household: Household | undefined;
   vehicle: Vehicle | undefined;
+  /** Quarantine orders concerning the person, in any state: the rule judges time. */
+  orders: readonly QuarantineOrder[];
   subject: Subject;
   /** Registrations valid at the request's time (visitors and repair workers). */
   validRegistrations: readonly VisitorRegistration[];
@@ -30,21 +33,17 @@ const NONE: readonly never[] = [];
 
 export function resolveFacts(registry: RegistryView, ctx: LaneContext, request: PassRequest): Facts {
   const presented = request.credential;
-  const credential = presented ? registry.credential(presented.kind, presented.value) : undefined;
-  let person: Person | undefined;
-  let vehicle: Vehicle | undefined;
-  if (credential) {
-    if (credential.kind === 'plate') vehicle = registry.vehicle(credential.holderId);
-    else person = registry.person(credential.holderId);
-  }
-  const household = person?.householdId === undefined ? undefined : registry.household(person.householdId);
+  const holder = presented ? registry.holder(presented.kind, presented.value) : undefined;
+  const person = holder?.person;
+  const vehicle = holder?.vehicle;
   return {
     request,
     direction: request.direction ?? ctx.lane.direction,
-    credential,
+    credential: holder?.credential,
     person,
-    household,
+    household: holder?.household,
     vehicle,
+    orders: holder?.orders ?? NONE,
     subject: subjectOf(person, vehicle),
     validRegistrations:
       person === undefined || person.kind === 'resident' || person.kind === 'staff'

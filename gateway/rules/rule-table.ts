@@ -138,12 +138,12 @@ export const RULES: readonly Rule[] = [
     modes: ALL,
     explains:
       'A person under an active quarantine order may not leave; a home-quarantined person returning home is let in with an alarm (plan 6 §3.3).',
-    check: (f, _p, _c, registry) => {
+    check: (f) => {
       if (f.person === undefined) return undefined;
       const at = f.request.at;
       let first: QuarantineOrder | undefined;
       let homeOnly = true;
-      for (const o of registry.quarantineOrders(f.person)) {
+      for (const o of f.orders) {
         if (at < o.from || at >= o.until || (o.liftedAt !== undefined && at >= o.liftedAt)) continue;
         first ??= o;
         if (o.kind !== 'home') homeOnly = false;

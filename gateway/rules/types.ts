@@ -33,11 +33,28 @@ export interface Policy {
 }
 
 /**
+ * A presented credential with everything the rules read about its holder, linked once when the
+ * snapshot is built so that a decision needs one lookup instead of five.
+ */
+export interface Holder {
+  credential: Credential;
+  /** A person's credential: the person, absent when the registry does not know them. */
+  person?: Person;
+  household?: Household;
+  /** A plate: the vehicle, absent when the registry does not know it. */
+  vehicle?: Vehicle;
+  /** Quarantine orders naming the person, their household, building or unit, in any state. */
+  orders: readonly QuarantineOrder[];
+}
+
+/**
  * Read-only lookups into a registry snapshot. Implementations must be pure reads (no I/O on the
  * decision path): the in-memory snapshot answers each in O(1).
  */
 export interface RegistryView {
   credential(kind: CredentialKind, value: string): Credential | undefined;
+  /** The credential with its holder resolved (see Holder); what the rules use. */
+  holder(kind: CredentialKind, value: string): Holder | undefined;
   person(id: string): Person | undefined;
   household(id: string): Household | undefined;
   vehicle(id: string): Vehicle | undefined;
