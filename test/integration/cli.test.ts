@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -209,6 +210,19 @@ describe('gatewarden CLI', () => {
     const escorted = site.run(['decide'], JSON.stringify({ ...visitor, escortedBy: [escort] }));
     expect(escorted.status).toBe(0);
     expect(JSON.parse(escorted.stdout).reasons[0].code).toBe('VISITOR_ESCORTED');
+
+    // The raw ID numbers reach neither the database (nor its WAL) nor anything printed.
+    const files = readdirSync(join(site.dir, 'data')).filter((f) => f.startsWith('gatewarden.db'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const bytes = readFileSync(join(site.dir, 'data', f));
+      for (const id of [visitorId, '440524188001010014', '11010519491231002X']) {
+        expect(bytes.includes(Buffer.from(id)), `${id} in ${f}`).toBe(false);
+      }
+    }
+    const exported = site.run(['registry', 'export']).stdout;
+    expect(exported).not.toContain(visitorId);
+    expect(exported).toContain('3101**********1234');
   });
 
   it('verifies the journal and catches a tampered row', () => {
