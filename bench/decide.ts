@@ -5,7 +5,8 @@
  * cards) and a warm checkpoint state (anti-passback, household exits, escorts, readings).
  *
  * Run: npm run bench:decide   (figures go to docs/performance.md with the machine they ran on)
- * Options: --persons N (default 1000000), --decisions N (default 1000000)
+ * Options: --persons N (default 1000000), --decisions N (default 1000000), --hot N (requests
+ * drawn from the first N persons only, to tell memory latency from computation)
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -20,10 +21,13 @@ const { values } = parseArgs({
   options: {
     persons: { type: 'string', default: '1000000' },
     decisions: { type: 'string', default: '1000000' },
+    /** Draw requests from only this many persons: separates memory latency from computation. */
+    hot: { type: 'string' },
   },
 });
 const PERSONS = Number(values.persons);
 const DECISIONS = Number(values.decisions);
+const DRAWN_FROM = values.hot === undefined ? PERSONS : Number(values.hot);
 const T0 = Date.UTC(2022, 3, 10, 2, 0, 0);
 const H = 3600_000;
 
@@ -198,7 +202,7 @@ function requests(n: number): PassRequest[] {
   const out: PassRequest[] = [];
   for (let k = 0; k < n; k++) {
     const r = random();
-    const i = pick(PERSONS);
+    const i = pick(DRAWN_FROM);
     const base = { at: T0 + (k % 5000), laneId: 'ped-in', shift: 'day' as const };
     if (r < 0.55)
       out.push({

@@ -139,18 +139,24 @@ export class RegistrySnapshot implements RegistryView {
 
   /** Links a credential to its holder once, so that a decision needs a single lookup. */
   private link(c: Credential, householdOrders: ReadonlyMap<string, readonly QuarantineOrder[]>): Holder {
+    // Every holder has the same shape (absent parts are undefined, not missing) so that the
+    // rules' property reads stay monomorphic on the decision path.
     if (c.kind === 'plate') {
-      const vehicle = this.vehicles.get(c.holderId);
-      return vehicle ? { credential: c, vehicle, orders: NONE } : { credential: c, orders: NONE };
+      return {
+        credential: c,
+        person: undefined,
+        household: undefined,
+        vehicle: this.vehicles.get(c.holderId),
+        orders: NONE,
+      };
     }
     const person = this.persons.get(c.holderId);
-    if (!person) return { credential: c, orders: NONE };
-    const own = this.ordersByPerson.get(person.id);
-    if (person.householdId === undefined) return { credential: c, person, orders: own ?? NONE };
-    const household = this.households.get(person.householdId);
-    const shared = householdOrders.get(person.householdId);
+    const own = person && this.ordersByPerson.get(person.id);
+    const householdId = person?.householdId;
+    const household = householdId === undefined ? undefined : this.households.get(householdId);
+    const shared = householdId === undefined ? undefined : householdOrders.get(householdId);
     const orders = own && shared ? [...own, ...shared] : (own ?? shared ?? NONE);
-    return household ? { credential: c, person, household, orders } : { credential: c, person, orders };
+    return { credential: c, person, household, vehicle: undefined, orders };
   }
 
   /**

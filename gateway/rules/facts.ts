@@ -55,9 +55,8 @@ export function resolveFacts(registry: RegistryView, ctx: LaneContext, request: 
 
 function subjectOf(person: Person | undefined, vehicle: Vehicle | undefined): Subject {
   if (person) {
-    return person.householdId === undefined
-      ? { kind: 'person', id: person.id, personKind: person.kind }
-      : { kind: 'person', id: person.id, personKind: person.kind, householdId: person.householdId };
+    // One shape whether or not there is a household (undefined is left out of the journal's JSON).
+    return { kind: 'person', id: person.id, personKind: person.kind, householdId: person.householdId };
   }
   if (vehicle) return { kind: 'vehicle', id: vehicle.id, vehicleKind: vehicle.kind };
   return { kind: 'unknown' };

@@ -22,8 +22,12 @@ export interface Rule {
 const ALL: readonly SiteMode[] = ['open', 'closed', 'lockdown'];
 const CLOSED: readonly SiteMode[] = ['closed', 'lockdown'];
 
-const deny = (code: DenyCode, detail?: Record<string, string | number>): Reason =>
-  detail === undefined ? { effect: 'deny', code } : { effect: 'deny', code, detail };
+/** Every deny has the same shape, `detail` undefined when there is none: the hot path stays monomorphic. */
+const deny = (code: DenyCode, detail?: Record<string, string | number>): Reason => ({
+  effect: 'deny',
+  code,
+  detail,
+});
 
 const isNonResident = (f: Facts): boolean =>
   f.person !== undefined && f.person.kind !== 'resident' && f.person.kind !== 'staff';

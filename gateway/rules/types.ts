@@ -39,10 +39,10 @@ export interface Policy {
 export interface Holder {
   credential: Credential;
   /** A person's credential: the person, absent when the registry does not know them. */
-  person?: Person;
-  household?: Household;
+  person: Person | undefined;
+  household: Household | undefined;
   /** A plate: the vehicle, absent when the registry does not know it. */
-  vehicle?: Vehicle;
+  vehicle: Vehicle | undefined;
   /** Quarantine orders naming the person, their household, building or unit, in any state. */
   orders: readonly QuarantineOrder[];
 }
