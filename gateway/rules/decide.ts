@@ -68,7 +68,7 @@ function rulesFor(rules: readonly Rule[], mode: SiteMode): readonly Rule[] {
 
 function grantFor(f: Facts, ctx: LaneContext, rulesPassed: boolean): GrantCode | undefined {
   if (ctx.fireAlarm) return 'FIRE_RELEASE';
-  if (f.request.override !== undefined) return 'EMERGENCY_OVERRIDE';
+  if (f.override !== undefined) return 'EMERGENCY_OVERRIDE';
   if (!rulesPassed) return undefined;
   if (f.vehicle !== undefined) return 'VEHICLE_PERMIT';
   switch (f.person?.kind) {
@@ -80,8 +80,7 @@ function grantFor(f: Facts, ctx: LaneContext, rulesPassed: boolean): GrantCode |
     case 'repair':
     case 'courier': {
       const escorted =
-        f.direction === 'in' &&
-        f.validRegistrations.some((r) => ctx.escortPresented(r.escortIds, f.request.at));
+        f.direction === 'in' && f.validRegistrations.some((r) => ctx.escortPresented(r.escortIds, f.at));
       return escorted ? 'VISITOR_ESCORTED' : 'VISITOR_REGISTERED';
     }
     case undefined:

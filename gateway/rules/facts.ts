@@ -15,6 +15,15 @@ import type { LaneContext, PassRequest, RegistryView, Subject, TemperatureReadin
  */
 export interface Facts {
   request: PassRequest;
+  /**
+   * The request's fields copied into one fixed shape: requests arrive in many shapes (optional
+   * fields present or not) and reading them through this object keeps the rules monomorphic.
+   */
+  at: number;
+  shift: PassRequest['shift'];
+  presented: PassRequest['credential'];
+  purpose: PassRequest['purpose'];
+  override: PassRequest['override'];
   direction: Direction;
   /** The registry's record of the presented credential, if any. */
   credential: Credential | undefined;
@@ -38,6 +47,11 @@ export function resolveFacts(registry: RegistryView, ctx: LaneContext, request: 
   const vehicle = holder?.vehicle;
   return {
     request,
+    at: request.at,
+    shift: request.shift,
+    presented,
+    purpose: request.purpose,
+    override: request.override,
     direction: request.direction ?? ctx.lane.direction,
     credential: holder?.credential,
     person,

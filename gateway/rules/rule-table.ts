@@ -42,8 +42,8 @@ const needsRegistration = (f: Facts, mode: SiteMode): boolean =>
 export function isOnDutyStaff(f: Facts, registry: RegistryView): boolean {
   const p = f.person;
   if (p === undefined || p.kind !== 'staff') return false;
-  if (p.shifts !== undefined && !p.shifts.includes(f.request.shift)) return false;
-  return registry.hasValidWorkCertificate(p.id, f.request.at);
+  if (p.shifts !== undefined && !p.shifts.includes(f.shift)) return false;
+  return registry.hasValidWorkCertificate(p.id, f.at);
 }
 
 export const RULES: readonly Rule[] = [
@@ -63,7 +63,7 @@ export const RULES: readonly Rule[] = [
     code: 'NO_CREDENTIAL',
     modes: ALL,
     explains: 'Everyone shows a valid ID or pass card (plan 6 §3.1).',
-    check: (f) => (f.request.credential === undefined ? deny('NO_CREDENTIAL') : undefined),
+    check: (f) => (f.presented === undefined ? deny('NO_CREDENTIAL') : undefined),
   },
   {
     code: 'UNKNOWN_CREDENTIAL',
@@ -71,7 +71,7 @@ export const RULES: readonly Rule[] = [
     explains:
       'A card, QR pass or certificate not in the registry. An unknown ID card on the way in is an unregistered visitor and an unknown plate a vehicle without permit instead.',
     check: (f) => {
-      const c = f.request.credential;
+      const c = f.presented;
       if (c === undefined) return undefined;
       if (f.credential === undefined) {
         if (c.kind === 'plate' || (c.kind === 'idcard' && f.direction === 'in')) return undefined;
@@ -86,15 +86,14 @@ export const RULES: readonly Rule[] = [
     code: 'CREDENTIAL_EXPIRED',
     modes: ALL,
     explains: 'A credential is honoured only inside its validity window.',
-    check: (f) =>
-      f.credential && !isValidAt(f.credential, f.request.at) ? deny('CREDENTIAL_EXPIRED') : undefined,
+    check: (f) => (f.credential && !isValidAt(f.credential, f.at) ? deny('CREDENTIAL_EXPIRED') : undefined),
   },
   {
     code: 'CREDENTIAL_REVOKED',
     modes: ALL,
     explains: 'A withdrawn credential (lost card, moved out) is refused from its revocation on.',
     check: (f) =>
-      f.credential?.revokedAt !== undefined && f.credential.revokedAt <= f.request.at
+      f.credential?.revokedAt !== undefined && f.credential.revokedAt <= f.at
         ? deny('CREDENTIAL_REVOKED')
         : undefined,
   },
@@ -103,7 +102,7 @@ export const RULES: readonly Rule[] = [
     modes: ALL,
     explains: 'A resident ID number must pass its GB 11643 check digit and carry a real birth date.',
     check: (f) =>
-      f.request.credential?.kind === 'idcard' && f.request.credential.idNumberValid === false
+      f.presented?.kind === 'idcard' && f.presented.idNumberValid === false
         ? deny('IDCARD_INVALID')
         : undefined,
   },
@@ -144,7 +143,7 @@ export const RULES: readonly Rule[] = [
       'A person under an active quarantine order may not leave; a home-quarantined person returning home is let in with an alarm (plan 6 §3.3).',
     check: (f) => {
       if (f.person === undefined) return undefined;
-      const at = f.request.at;
+      const at = f.at;
       let first: QuarantineOrder | undefined;
       let homeOnly = true;
       for (const o of f.orders) {
@@ -165,7 +164,7 @@ export const RULES: readonly Rule[] = [
       if (f.direction !== 'out' || f.person?.kind !== 'resident' || f.household === undefined)
         return undefined;
       const quota = f.household.quota ?? policy.householdQuota;
-      const used = ctx.householdExits(f.household.id, f.request.at - quota.periodMs);
+      const used = ctx.householdExits(f.household.id, f.at - quota.periodMs);
       return used >= quota.exits
         ? deny('HOUSEHOLD_QUOTA_EXCEEDED', { used, allowed: quota.exits })
         : undefined;
@@ -191,7 +190,7 @@ export const RULES: readonly Rule[] = [
       'A non-resident comes in only with a real-name registration valid now (plan 4, plan 6 §3.2); an unknown ID card on the way in is such a visitor.',
     check: (f, policy) => {
       if (f.direction !== 'in') return undefined;
-      const c = f.request.credential;
+      const c = f.presented;
       if (c?.kind === 'idcard' && f.credential === undefined) return deny('VISITOR_NOT_REGISTERED');
       return needsRegistration(f, policy.mode) && f.validRegistrations.length === 0
         ? deny('VISITOR_NOT_REGISTERED')
@@ -208,7 +207,7 @@ export const RULES: readonly Rule[] = [
         return undefined;
       if (f.person.kind === 'repair' && !policy.repairNeedsEscort) return undefined;
       if (f.person.kind !== 'visitor' && f.person.kind !== 'repair') return undefined;
-      const escorted = f.validRegistrations.some((r) => ctx.escortPresented(r.escortIds, f.request.at));
+      const escorted = f.validRegistrations.some((r) => ctx.escortPresented(r.escortIds, f.at));
       return escorted ? undefined : deny('ESCORT_REQUIRED');
     },
   },
@@ -219,7 +218,7 @@ export const RULES: readonly Rule[] = [
       'A non-resident who was in a listed high-risk region within 14 days stays out (plan 4 §2.(4).1–2).',
     check: (f, policy, _c, registry) => {
       if (f.direction !== 'in' || !isNonResident(f)) return undefined;
-      const at = f.request.at;
+      const at = f.at;
       for (const reg of f.validRegistrations) {
         for (const trip of reg.travel) {
           if (at - trip.at > policy.highRiskLookbackMs) continue;
@@ -238,7 +237,7 @@ export const RULES: readonly Rule[] = [
     explains:
       'Couriers and delivery riders never enter; residents collect at the gate (plan 4, plan 6 §3.4).',
     check: (f) =>
-      f.direction === 'in' && (f.request.purpose === 'delivery' || f.person?.kind === 'courier')
+      f.direction === 'in' && (f.purpose === 'delivery' || f.person?.kind === 'courier')
         ? deny('DELIVERY_NOT_ALLOWED')
         : undefined,
   },
@@ -247,13 +246,10 @@ export const RULES: readonly Rule[] = [
     modes: ALL,
     explains: 'A vehicle passes only with a permit valid now; outside vehicles never enter (plan 1 §5.2).',
     check: (f) => {
-      if (f.request.credential?.kind !== 'plate') return undefined;
+      if (f.presented?.kind !== 'plate') return undefined;
       const v = f.vehicle;
       const permitted =
-        v !== undefined &&
-        v.kind !== 'outside' &&
-        v.permit !== undefined &&
-        isValidAt(v.permit, f.request.at);
+        v !== undefined && v.kind !== 'outside' && v.permit !== undefined && isValidAt(v.permit, f.at);
       return permitted ? undefined : deny('VEHICLE_NO_PERMIT');
     },
   },
@@ -266,8 +262,7 @@ export const RULES: readonly Rule[] = [
       const v = f.vehicle;
       if (f.direction !== 'in' || v === undefined || (v.kind !== 'work' && v.kind !== 'staff'))
         return undefined;
-      const fresh =
-        v.disinfectedAt !== undefined && f.request.at - v.disinfectedAt <= policy.disinfectionPeriodMs;
+      const fresh = v.disinfectedAt !== undefined && f.at - v.disinfectedAt <= policy.disinfectionPeriodMs;
       return fresh ? undefined : deny('VEHICLE_DISINFECTION_DUE');
     },
   },
@@ -289,7 +284,7 @@ export const RULES: readonly Rule[] = [
     modes: ALL,
     explains: 'A QR pass whose signature does not verify against a trusted issuer key is refused.',
     check: (f) =>
-      f.request.credential?.kind === 'qr' && f.request.credential.signature === 'invalid'
+      f.presented?.kind === 'qr' && f.presented.signature === 'invalid'
         ? deny('INVALID_SIGNATURE')
         : undefined,
   },
@@ -298,7 +293,7 @@ export const RULES: readonly Rule[] = [
     modes: ALL,
     explains: 'A dynamic QR code already accepted once is refused at any lane (screenshots shared).',
     check: (f, _p, ctx) => {
-      const c = f.request.credential;
+      const c = f.presented;
       return c?.kind === 'qr' && c.codeId !== undefined && ctx.codeSeen(c.codeId)
         ? deny('REPLAYED_CODE')
         : undefined;
