@@ -10,6 +10,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { defaultPolicy } from '../config/schema.js';
 import { SiteState } from '../gateway/checkpoint/site-state.js';
 import type { Credential, Household, Person, Vehicle, VisitorRegistration } from '../gateway/domain/model.js';
 import type { JournalEntry } from '../gateway/journal/events.js';
@@ -120,20 +121,7 @@ const cardValue = (i: number) => (0x10000000 + i).toString(16).toUpperCase();
 const idValue = (i: number) => `idhash-${i}`;
 const plateValue = (i: number) => `京A${String(i).padStart(6, '0')}`;
 
-const policy: Policy = {
-  mode: 'closed',
-  feverThresholdC: 37.3,
-  temperatureWindowMs: 10_000,
-  temperatureDirections: ['in', 'out'],
-  maskRequired: true,
-  escortWindowMs: 30_000,
-  householdQuota: { exits: 1, periodMs: 48 * H },
-  highRiskLookbackMs: 14 * 24 * H,
-  disinfectionPeriodMs: 24 * H,
-  antiPassback: true,
-  repairNeedsEscort: false,
-  unlockMs: 5000,
-};
+const policy: Policy = defaultPolicy('closed');
 
 const LANES = [
   {

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultPolicy } from '../config/schema.js';
 import { Checkpoint } from '../gateway/checkpoint/checkpoint.js';
 import { openDatabase } from '../gateway/db.js';
 import type { AppendItem } from '../gateway/journal/journal.js';
@@ -78,20 +79,7 @@ try {
   const verified = verifyJournal(db);
   const verifyMs = performance.now() - t;
 
-  const policy: Policy = {
-    mode: 'closed',
-    feverThresholdC: 37.3,
-    temperatureWindowMs: 10_000,
-    temperatureDirections: ['in', 'out'],
-    maskRequired: true,
-    escortWindowMs: 30_000,
-    householdQuota: { exits: 1, periodMs: 48 * 3600_000 },
-    highRiskLookbackMs: 14 * 86_400_000,
-    disinfectionPeriodMs: 86_400_000,
-    antiPassback: true,
-    repairNeedsEscort: false,
-    unlockMs: 5000,
-  };
+  const policy: Policy = defaultPolicy('closed');
   const checkpoint = new Checkpoint({
     journal,
     layout: {

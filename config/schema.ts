@@ -294,3 +294,8 @@ export function policyFromConfig(config: Pick<GatewardenConfig, 'policy'>, mode:
     unlockMs: Math.round(p.unlockSeconds * SECOND_MS),
   };
 }
+
+/** The policy with every default of the schema: for benchmarks, tests and tools without a file. */
+export function defaultPolicy(mode: SiteMode): Policy {
+  return policyFromConfig({ policy: policySchema.parse({}) }, mode);
+}
