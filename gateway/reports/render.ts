@@ -1,6 +1,6 @@
-import { DENY_CODES } from '../rules/reasons.js';
+import { DENY_CODES, REASON_TITLES } from '../rules/reasons.js';
 import { formatLocal } from '../util/site-time.js';
-import { alarmLabel, DENY_LABELS, DIRECTION_LABELS, label, MODE_LABELS, SHIFT_LABELS } from './labels.js';
+import { alarmLabel, DIRECTION_LABELS, label, MODE_LABELS, SHIFT_LABELS } from './labels.js';
 import type { DailyReport, ReportCounts, ShiftReport } from './types.js';
 
 /**
@@ -67,7 +67,7 @@ function countLines(c: ReportCounts, tz: string): string[] {
   }
   lines.push('拒绝原因 Refusals by reason:');
   for (const code of DENY_CODES) {
-    lines.push(`  ${label(DENY_LABELS[code])} (${code}): ${c.refusalsByReason[code]}`);
+    lines.push(`  ${label(REASON_TITLES[code])} (${code}): ${c.refusalsByReason[code]}`);
   }
   const f = c.fevers;
   lines.push(

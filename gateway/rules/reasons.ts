@@ -93,6 +93,35 @@ export const REASON_MESSAGES: Readonly<Record<ReasonCode, Message>> = {
   FIRE_RELEASE: { zh: '消防联动，全部放行', en: 'Fire alarm: all lanes released' },
 };
 
+/**
+ * Short titles of the deny codes for reports and dashboards: a noun phrase where
+ * REASON_MESSAGES holds the sentence shown to the person at the gate.
+ */
+export const REASON_TITLES: Readonly<Record<DenyCode, Message>> = {
+  GATE_CLOSED: { zh: '非主出入口', en: 'Gate closed' },
+  LOCKDOWN: { zh: '封控', en: 'Lockdown' },
+  NO_CREDENTIAL: { zh: '未出示证件', en: 'No credential' },
+  UNKNOWN_CREDENTIAL: { zh: '证件未登记', en: 'Unknown credential' },
+  CREDENTIAL_EXPIRED: { zh: '证件过期', en: 'Credential expired' },
+  CREDENTIAL_REVOKED: { zh: '证件已注销', en: 'Credential revoked' },
+  IDCARD_INVALID: { zh: '身份证号校验失败', en: 'ID number invalid' },
+  TEMPERATURE_REQUIRED: { zh: '未测体温', en: 'Temperature not taken' },
+  FEVER: { zh: '体温异常', en: 'Fever' },
+  NO_MASK: { zh: '未戴口罩', en: 'No mask' },
+  QUARANTINED: { zh: '隔离期内', en: 'Under quarantine' },
+  HOUSEHOLD_QUOTA_EXCEEDED: { zh: '本户外出次数已满', en: 'Household exit quota used up' },
+  NOT_DESIGNATED_MEMBER: { zh: '非指定外出人员', en: 'Not the designated member' },
+  VISITOR_NOT_REGISTERED: { zh: '访客未登记', en: 'Visitor not registered' },
+  ESCORT_REQUIRED: { zh: '访客无人陪同', en: 'Escort required' },
+  HIGH_RISK_ORIGIN: { zh: '到过中高风险地区', en: 'High-risk origin' },
+  DELIVERY_NOT_ALLOWED: { zh: '快递外卖禁入', en: 'Delivery not allowed' },
+  VEHICLE_NO_PERMIT: { zh: '车辆无通行证', en: 'Vehicle without permit' },
+  VEHICLE_DISINFECTION_DUE: { zh: '车辆未消毒', en: 'Vehicle disinfection due' },
+  ANTI_PASSBACK: { zh: '防潜回', en: 'Anti-passback' },
+  INVALID_SIGNATURE: { zh: '二维码签名无效', en: 'QR signature invalid' },
+  REPLAYED_CODE: { zh: '二维码重复使用', en: 'QR code replayed' },
+};
+
 export const NOTICE_MESSAGES: Readonly<Record<NoticeCode, Message>> = {
   QUARANTINED: { zh: '居家隔离人员返家，已报警', en: 'Home-quarantined person returning: alarm raised' },
   FEVER: { zh: '发热人员，已报警', en: 'Person with fever passed under override: alarm raised' },

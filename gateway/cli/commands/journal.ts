@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { GatewardenError } from '../../errors.js';
 import type { JournalEntry, JournalEventType } from '../../journal/events.js';
+import type { Journal } from '../../journal/journal.js';
 import { verifyJournal } from '../../journal/verify.js';
 import { formatLocal } from '../../util/site-time.js';
 import { type GlobalOptions, print, printJson, withSite } from '../io.js';
@@ -34,9 +35,7 @@ export function registerJournal(program: Command, globals: () => GlobalOptions):
         if (!Number.isInteger(n) || n < 1)
           throw new GatewardenError('USAGE', `--lines: "${options.lines}" is not a positive whole number`);
         const entries =
-          options.type === undefined
-            ? site.journal.tail(n)
-            : lastOfType(site.journal.lastSeq(), n, options.type, site);
+          options.type === undefined ? site.journal.tail(n) : lastOfType(site.journal, n, options.type);
         for (const e of entries) {
           if (options.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           else
@@ -68,16 +67,11 @@ export function registerJournal(program: Command, globals: () => GlobalOptions):
     });
 }
 
-function lastOfType(
-  lastSeq: number,
-  n: number,
-  type: JournalEventType,
-  site: { journal: { read: (a: number, l: number, t: readonly JournalEventType[]) => JournalEntry[] } },
-) {
-  // Walk back in pages until n entries of the type are found or the start is reached.
+/** The newest `n` entries of one type, walking back in pages from `lastSeq`. */
+function lastOfType(journal: Journal, n: number, type: JournalEventType): JournalEntry[] {
   const found: JournalEntry[] = [];
-  for (let end = lastSeq; end > 0 && found.length < n; end -= 5000) {
-    const page = site.journal.read(Math.max(0, end - 5000), 5000, [type]).filter((e) => e.seq <= end);
+  for (let end = journal.lastSeq(); end > 0 && found.length < n; end -= 5000) {
+    const page = journal.read(Math.max(0, end - 5000), 5000, [type]).filter((e) => e.seq <= end);
     found.unshift(...page);
   }
   return found.slice(-n);

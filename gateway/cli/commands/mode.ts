@@ -1,12 +1,16 @@
 import { Argument, type Command } from 'commander';
 import { SITE_MODES, type SiteMode } from '../../domain/model.js';
+import { label, MODE_LABELS } from '../../reports/labels.js';
 import { type GlobalOptions, operatorName, print, withSite } from '../io.js';
 
-const MODE_NAMES: Record<SiteMode, string> = {
-  open: '开放 open: residents by card or plate, visitors registered at the gate',
-  closed: '封闭 closed: only the primary gate; temperature, mask, household quota, escorted visitors',
-  lockdown: '封控 lockdown: nobody in or out but on-duty staff and emergency overrides',
+/** What each mode means at the gate; the mode's name comes from the reports' labels. */
+const MODE_EFFECTS: Record<SiteMode, string> = {
+  open: 'residents by card or plate, visitors registered at the gate',
+  closed: 'only the primary gate; temperature, mask, household quota, escorted visitors',
+  lockdown: 'nobody in or out but on-duty staff and emergency overrides',
 };
+
+const describeMode = (mode: SiteMode) => `${label(MODE_LABELS[mode])}: ${MODE_EFFECTS[mode]}`;
 
 export function registerMode(program: Command, globals: () => GlobalOptions): void {
   const mode = program.command('mode').description('The site mode: open, closed or lockdown');
@@ -16,7 +20,7 @@ export function registerMode(program: Command, globals: () => GlobalOptions): vo
     .action(async () => {
       await withSite(globals(), (site) => {
         site.checkpoint.start();
-        print(`${site.checkpoint.mode}  ${MODE_NAMES[site.checkpoint.mode]}`);
+        print(`${site.checkpoint.mode}  ${describeMode(site.checkpoint.mode)}`);
       });
     });
   mode
@@ -36,7 +40,7 @@ export function registerMode(program: Command, globals: () => GlobalOptions): vo
           return;
         }
         const entry = site.checkpoint.setMode(to, operatorName(options.operator), options.reason);
-        print(`mode ${from} → ${to} (journal #${entry.seq})\n${MODE_NAMES[to]}`);
+        print(`mode ${from} → ${to} (journal #${entry.seq})\n${describeMode(to)}`);
       });
     });
 }
