@@ -1,0 +1,200 @@
+import { type Clock, sleep, systemClock } from '../shared/clock.js';
+import type { ByteTransport } from '../transport/byte-transport.js';
+import { wireTimeMs } from './wire-time.js';
+
+/**
+ * Collects the reply to one request from the bytes that arrive after it. `push` must not
+ * throw; it returns the reply once complete and ignores bytes that belong to someone else
+ * (another device's late reply, noise).
+ */
+export interface ReplyCollector<T> {
+  push(bytes: Buffer): T | undefined;
+}
+
+export interface ExchangeRequest<T> {
+  bytes: Buffer;
+  /** Absent for a request that gets no reply (a broadcast). */
+  collector?: ReplyCollector<T>;
+  /** How long to wait for the reply after the request has left the wire. */
+  replyTimeoutMs: number;
+}
+
+export type ExchangeResult<T> =
+  | { status: 'reply'; reply: T; sentAt: number; repliedAt: number }
+  | { status: 'sent'; sentAt: number }
+  | { status: 'timeout'; sentAt: number }
+  | { status: 'line-down'; error: Error };
+
+export interface LineCounters {
+  exchanges: number;
+  timeouts: number;
+  txBytes: number;
+  rxBytes: number;
+  /** Bytes that arrived while no exchange was waiting: noise or replies after their timeout. */
+  unsolicitedBytes: number;
+  reopens: number;
+}
+
+export interface HalfDuplexLineOptions {
+  baudRate: number;
+  /** Idle characters the line is left quiet between exchanges (OSDP asks for at least 2). */
+  idleGapCharacters?: number;
+  /** Wait between attempts to reopen a transport that failed or vanished. */
+  reopenIntervalMs?: number;
+  clock?: Clock;
+}
+
+type LineListener = (state: 'up' | 'down', error?: Error) => void;
+
+/**
+ * The one owner of a half-duplex line (RS-485): every device protocol on the line talks
+ * through `exchange`, which runs strictly one request/reply at a time, in call order, with
+ * the idle gap between them. That is what keeps several devices — OSDP readers, Modbus
+ * boards — from talking over each other. The line reopens its transport by itself when it
+ * fails and reports up/down to its listeners; exchanges while down return `line-down` at once.
+ */
+export class HalfDuplexLine {
+  readonly counters: LineCounters = {
+    exchanges: 0,
+    timeouts: 0,
+    txBytes: 0,
+    rxBytes: 0,
+    unsolicitedBytes: 0,
+    reopens: 0,
+  };
+  private readonly clock: Clock;
+  private readonly listeners: LineListener[] = [];
+  private tail: Promise<unknown> = Promise.resolve();
+  private collecting: ((bytes: Buffer) => void) | undefined;
+  private running = false;
+  private up = false;
+  private everUp = false;
+  private reported: 'up' | 'down' | undefined;
+  private lastActivity = 0;
+
+  constructor(
+    readonly transport: ByteTransport,
+    private readonly options: HalfDuplexLineOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    transport.onData((bytes) => {
+      this.counters.rxBytes += bytes.length;
+      this.lastActivity = this.clock.now();
+      if (this.collecting) this.collecting(bytes);
+      else this.counters.unsolicitedBytes += bytes.length;
+    });
+    transport.onClose((error) => {
+      if (!this.up) return;
+      this.setState('down', error);
+      if (this.running) void this.reopenLoop();
+    });
+  }
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  get baudRate(): number {
+    return this.options.baudRate;
+  }
+
+  onState(listener: LineListener): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Opens the transport and keeps reopening it in the background whenever it fails, until
+   * `stop()`. Resolves after the first attempt with whether the line is up; never rejects.
+   */
+  start(): Promise<boolean> {
+    this.running = true;
+    return new Promise((resolve) => void this.reopenLoop(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.transport.close();
+  }
+
+  /** Milliseconds `bytes` take on this line. */
+  wireTimeMs(bytes: number): number {
+    return wireTimeMs(bytes, this.options.baudRate);
+  }
+
+  exchange<T>(request: ExchangeRequest<T>): Promise<ExchangeResult<T>> {
+    const run = this.tail.then(() => this.run(request));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run<T>(request: ExchangeRequest<T>): Promise<ExchangeResult<T>> {
+    if (!this.up) return { status: 'line-down', error: new Error(`${this.transport.name} is down`) };
+    const gap = this.lastActivity + this.idleGapMs() - this.clock.now();
+    if (gap > 0) await sleep(this.clock, gap);
+    this.counters.exchanges++;
+    this.counters.txBytes += request.bytes.length;
+    const collector = request.collector;
+    let settle: ((result: ExchangeResult<T>) => void) | undefined;
+    const outcome = new Promise<ExchangeResult<T>>((resolve) => {
+      settle = resolve;
+    });
+    // Registered before the write so a fast reply is never missed.
+    let sentAt = this.clock.now();
+    if (collector) {
+      this.collecting = (bytes) => {
+        const reply = collector.push(bytes);
+        if (reply !== undefined) settle?.({ status: 'reply', reply, sentAt, repliedAt: this.clock.now() });
+      };
+    }
+    try {
+      await this.transport.write(request.bytes);
+    } catch (error) {
+      this.collecting = undefined;
+      return { status: 'line-down', error: error as Error };
+    }
+    // A pty takes the bytes at memory speed; the line is busy for their wire time regardless.
+    sentAt = Math.max(this.clock.now(), sentAt + this.wireTimeMs(request.bytes.length));
+    this.lastActivity = sentAt;
+    if (!collector) return { status: 'sent', sentAt };
+    const timer = this.clock.setTimeout(
+      () => settle?.({ status: 'timeout', sentAt }),
+      sentAt - this.clock.now() + request.replyTimeoutMs,
+    );
+    const result = await outcome;
+    this.clock.clearTimeout(timer);
+    this.collecting = undefined;
+    if (result.status === 'timeout') this.counters.timeouts++;
+    return result;
+  }
+
+  private idleGapMs(): number {
+    return this.wireTimeMs(this.options.idleGapCharacters ?? 2);
+  }
+
+  private async reopenLoop(firstAttempt?: (up: boolean) => void): Promise<void> {
+    while (this.running && !this.up) {
+      try {
+        await this.transport.open();
+        if (this.everUp) this.counters.reopens++;
+        this.everUp = true;
+        this.setState('up');
+        firstAttempt?.(true);
+        return;
+      } catch (error) {
+        this.setState('down', error as Error);
+        firstAttempt?.(false);
+        firstAttempt = undefined;
+        await sleep(this.clock, this.options.reopenIntervalMs ?? 1000);
+      }
+    }
+  }
+
+  /** Tells the listeners about changes only: a device that stays absent is reported once. */
+  private setState(state: 'up' | 'down', error?: Error): void {
+    const up = state === 'up';
+    if (this.reported === state) return;
+    this.reported = state;
+    this.up = up;
+    for (const l of this.listeners) l(state, error);
+  }
+}

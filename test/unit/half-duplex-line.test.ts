@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HalfDuplexLine, type ReplyCollector } from '../../drivers/line/half-duplex-line.js';
+import { wireTimeMs } from '../../drivers/line/wire-time.js';
+import { MemoryBus } from '../../drivers/transport/memory-bus.js';
+
+/** Completes when `length` bytes arrived; a stand-in for a protocol's reply parser. */
+function bytes(length: number): ReplyCollector<Buffer> {
+  let got = Buffer.alloc(0);
+  return {
+    push(chunk) {
+      got = Buffer.concat([got, chunk]);
+      return got.length >= length ? got : undefined;
+    },
+  };
+}
+
+const waitFor = async (condition: () => boolean, ms = 2000) => {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('HalfDuplexLine', () => {
+  const lines: HalfDuplexLine[] = [];
+  afterEach(async () => {
+    for (const l of lines.splice(0)) await l.stop();
+  });
+
+  function setUp(options: { chunkSize?: number } = {}) {
+    const bus = new MemoryBus(options);
+    const host = bus.attach('host');
+    const device = bus.attach('device');
+    const line = new HalfDuplexLine(host, { baudRate: 115200, reopenIntervalMs: 10 });
+    lines.push(line);
+    return { bus, host, device, line };
+  }
+
+  it('runs one exchange at a time: the second request waits for the first reply', async () => {
+    const { device, line } = setUp({ chunkSize: 1 });
+    await device.open();
+    expect(await line.start()).toBe(true);
+    const heard: string[] = [];
+    device.onData((b) => {
+      heard.push(b.toString());
+      // Answers "ok" + the request, a little later, one byte at a time (chunkSize 1).
+      setTimeout(() => void device.write(Buffer.from(`ok${b.toString()}`)), 5);
+    });
+    const [first, second] = await Promise.all([
+      line.exchange({ bytes: Buffer.from('A'), collector: bytes(3), replyTimeoutMs: 200 }),
+      line.exchange({ bytes: Buffer.from('B'), collector: bytes(3), replyTimeoutMs: 200 }),
+    ]);
+    expect(first.status === 'reply' && first.reply.toString()).toBe('okA');
+    expect(second.status === 'reply' && second.reply.toString()).toBe('okB');
+    // B was written only after A's reply was complete: the device heard them one by one.
+    expect(heard).toEqual(['A', 'B']);
+    expect(line.counters.exchanges).toBe(2);
+  });
+
+  it('reports a timeout, counts it, and counts bytes that arrive while nobody waits', async () => {
+    const { device, line } = setUp();
+    await device.open();
+    await line.start();
+    const result = await line.exchange({ bytes: Buffer.from('?'), collector: bytes(1), replyTimeoutMs: 20 });
+    expect(result.status).toBe('timeout');
+    expect(line.counters.timeouts).toBe(1);
+    await device.write(Buffer.from('late'));
+    await waitFor(() => line.counters.unsolicitedBytes === 4);
+  });
+
+  it('starts the reply timeout after the request has left the wire', async () => {
+    const { device, line } = setUp();
+    await device.open();
+    await line.start();
+    const request = Buffer.alloc(100);
+    const before = performance.timeOrigin + performance.now();
+    const result = await line.exchange({ bytes: request, collector: bytes(1), replyTimeoutMs: 10 });
+    expect(result.status).toBe('timeout');
+    if (result.status !== 'timeout') return;
+    expect(result.sentAt - before).toBeGreaterThanOrEqual(wireTimeMs(100, 115200) - 0.5);
+  });
+
+  it('goes down when the transport vanishes, refuses exchanges, and reopens by itself', async () => {
+    const { host, device, line } = setUp();
+    await device.open();
+    const states: string[] = [];
+    line.onState((s) => states.push(s));
+    await line.start();
+    host.unplug();
+    expect(line.isUp).toBe(false);
+    const refused = await line.exchange({ bytes: Buffer.from('x'), collector: bytes(1), replyTimeoutMs: 50 });
+    expect(refused.status).toBe('line-down');
+    host.plugIn();
+    await waitFor(() => line.isUp);
+    expect(states).toEqual(['up', 'down', 'up']);
+    expect(line.counters.reopens).toBe(1);
+  });
+
+  it('resolves start() false for an absent device and keeps trying in the background', async () => {
+    const { host, line } = setUp();
+    host.unplug();
+    expect(await line.start()).toBe(false);
+    host.plugIn();
+    await waitFor(() => line.isUp);
+  });
+});
