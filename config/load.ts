@@ -8,7 +8,7 @@
  *   GATEWARDEN_DATA_DIR   replaces `site.dataDir`; a relative value is taken from the working directory
  *
  * Paths: `site.dataDir` is relative to the folder of the configuration file; `site.database`,
- * `registry.pseudonymKeyFile` and `log.file` are relative to `site.dataDir`. The returned
+ * `registry.pseudonymKeyFile`, `osdp.masterKeyFile` and `log.file` are relative to `site.dataDir`. The returned
  * configuration holds them all as absolute paths.
  */
 import { readFileSync } from 'node:fs';
@@ -190,6 +190,7 @@ function resolvePaths(config: GatewardenConfig, baseDir: string): GatewardenConf
     ...config,
     site: { ...config.site, dataDir, database: resolve(dataDir, config.site.database) },
     registry: { ...config.registry, pseudonymKeyFile: resolve(dataDir, config.registry.pseudonymKeyFile) },
+    osdp: { ...config.osdp, masterKeyFile: resolve(dataDir, config.osdp.masterKeyFile) },
     log: file === undefined ? log : { ...log, file: resolve(dataDir, file) },
   };
 }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { DIRECTIONS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
 import { LOG_LEVELS } from '../gateway/logging.js';
 import type { Policy } from '../gateway/rules/types.js';
+import { osdpSchema, serialLineSchema } from './devices-schema.js';
 
 /** Ids appear in MQTT topics, InfluxDB tags and file names: keep them to a safe alphabet. */
 const slug = z
@@ -215,6 +216,34 @@ const gatesSchema = z
   .superRefine((gates, ctx) => checkGates(gates, ctx), { when: (payload) => Array.isArray(payload.value) })
   .describe('The gates of the site. In closed and lockdown modes only primary gates accept passes.');
 
+/**
+ * A device names a line and a lane that exist, and no two devices share an id or a line
+ * address. Runs even when other parts failed (`when`), so the input is read defensively.
+ */
+function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const records = (value: unknown) => (Array.isArray(value) ? value.filter(isRecord) : []);
+  const lanes = new Set(records(config.gates).flatMap((g) => records(g.lanes).map((l) => l.id)));
+  const lines = new Set(records(config.lines).map((l) => l.id));
+  const osdp = isRecord(config.osdp) ? config.osdp : {};
+  const ids = new Set<unknown>();
+  const addresses = new Set<string>();
+  (Array.isArray(osdp.devices) ? osdp.devices : []).forEach((device: unknown, i) => {
+    if (!isRecord(device)) return;
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['osdp', 'devices', i, field], message });
+    if (ids.has(device.id)) issue('id', `duplicate device id "${device.id}"`);
+    ids.add(device.id);
+    if (typeof device.line === 'string' && !lines.has(device.line))
+      issue('line', `no line "${device.line}" under lines`);
+    if (typeof device.lane === 'string' && !lanes.has(device.lane))
+      issue('lane', `no lane "${device.lane}" in gates`);
+    const key = `${device.line}/${device.address}`;
+    if (addresses.has(key))
+      issue('address', `address ${device.address} is used twice on line "${device.line}"`);
+    addresses.add(key);
+  });
+}
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema of this file, for editors (e.g. ./schema.json).'),
@@ -227,6 +256,12 @@ export const configSchema = z
       ),
     policy: policySchema.prefault({}).describe('Thresholds of the pass rules, in human units.'),
     gates: gatesSchema,
+    lines: z
+      .array(serialLineSchema)
+      .refine((lines) => new Set(lines.map((l) => l.id)).size === lines.length, 'lists a line id twice')
+      .default([])
+      .describe('Serial lines (RS-485 buses): one owner each, shared by every device wired to it.'),
+    osdp: osdpSchema.prefault({}).describe('OSDP readers and door modules (SIA OSDP 2.2 / IEC 60839-11-5).'),
     registry: z
       .strictObject({
         pseudonymKeyFile: z
@@ -249,6 +284,7 @@ export const configSchema = z
       .prefault({})
       .describe('Logging.'),
   })
+  .superRefine((config, ctx) => checkDevices(config, ctx), { when: (payload) => isRecord(payload.value) })
   .meta({
     title: 'gatewarden configuration',
     description: 'Configuration of a gatewarden edge gateway: one community, its gates and pass rules.',

@@ -111,8 +111,11 @@ export class HalfDuplexLine {
     return new Promise((resolve) => void this.reopenLoop(resolve));
   }
 
+  /** Closes the line for good. A deliberate close is not an outage: no `down` is reported. */
   async stop(): Promise<void> {
     this.running = false;
+    this.reported = 'down';
+    this.up = false;
     await this.transport.close();
   }
 

@@ -35,7 +35,22 @@ export interface JournalEventMap {
 }
 
 /** Alarms raised by the gateway itself rather than by a pass rule. */
-export const ALARM_CODES = ['OVERDUE_RETURN', 'QUARANTINE_BREACH', 'JOURNAL_TAMPERED'] as const;
+export const ALARM_CODES = [
+  'OVERDUE_RETURN',
+  'QUARANTINE_BREACH',
+  'JOURNAL_TAMPERED',
+  /** A door contact opened while the lock was neither released by a pass nor by the exit button. */
+  'DOOR_FORCED_OPEN',
+  /** A door stayed open past its release time plus the allowed hold time. */
+  'DOOR_HELD_OPEN',
+  /** A device stopped answering (or its line went away). */
+  'DEVICE_OFFLINE',
+  /** A device that must talk over an encrypted channel did not (never silently downgraded). */
+  'SECURE_CHANNEL_REFUSED',
+  /** A device reported tamper (case opened, pulled off the wall) or a power failure. */
+  'DEVICE_TAMPER',
+  'DEVICE_POWER_FAILURE',
+] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 
 export type JournalEventType = keyof JournalEventMap;

@@ -1,7 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { GatewardenError } from '../errors.js';
+import { createHmac } from 'node:crypto';
+import { loadOrCreateKey } from '../util/key-file.js';
 
 /**
  * Resident ID numbers (公民身份号码, GB 11643-1999): validation, masking and pseudonymisation.
@@ -82,39 +80,10 @@ export function hashIdNumber(key: Buffer, s: string): string {
 }
 
 /**
- * Loads the site's pseudonym key (32 raw bytes) from `path`, creating it when absent: a fresh
- * random key written with mode 0600, its folder created with mode 0700. Losing the key makes
- * every stored hash unmatchable, so back it up with the database. Throws a GatewardenError when
- * the file cannot be read or is not exactly 32 bytes.
+ * Loads the site's pseudonym key (32 raw bytes) from `path`, creating it when absent (see
+ * `loadOrCreateKey`). Losing the key makes every stored hash unmatchable, so back it up with
+ * the database.
  */
 export function pseudonymKey(path: string): Buffer {
-  const existing = readKeyFile(path);
-  if (existing) return existing;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const key = randomBytes(PSEUDONYM_KEY_BYTES);
-  try {
-    writeFileSync(path, key, { mode: 0o600, flag: 'wx' });
-  } catch (cause) {
-    // Another process created it between our read and write: use theirs.
-    if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path) ?? key;
-    throw new GatewardenError('CONFIG_UNREADABLE', `cannot write pseudonym key ${path}`, { cause });
-  }
-  return key;
-}
-
-function readKeyFile(path: string): Buffer | undefined {
-  let key: Buffer;
-  try {
-    key = readFileSync(path);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new GatewardenError('CONFIG_UNREADABLE', `cannot read pseudonym key ${path}`, { cause });
-  }
-  if (key.length !== PSEUDONYM_KEY_BYTES) {
-    throw new GatewardenError(
-      'CONFIG_INVALID',
-      `pseudonym key ${path} must be ${PSEUDONYM_KEY_BYTES} bytes, found ${key.length}`,
-    );
-  }
-  return key;
+  return loadOrCreateKey(path, PSEUDONYM_KEY_BYTES, 'pseudonym key');
 }

@@ -12,6 +12,12 @@ export const ALARM_LABELS: Readonly<Record<AlarmCode, Message>> = {
   OVERDUE_RETURN: { zh: '外出逾期未归', en: 'Overdue return' },
   QUARANTINE_BREACH: { zh: '隔离户开门', en: 'Quarantine breach' },
   JOURNAL_TAMPERED: { zh: '日志被篡改', en: 'Journal tampered' },
+  DOOR_FORCED_OPEN: { zh: '门被强行打开', en: 'Door forced open' },
+  DOOR_HELD_OPEN: { zh: '门长时间未关', en: 'Door held open' },
+  DEVICE_OFFLINE: { zh: '设备离线', en: 'Device offline' },
+  SECURE_CHANNEL_REFUSED: { zh: '设备未建立加密通道', en: 'Secure channel refused' },
+  DEVICE_TAMPER: { zh: '设备被拆动', en: 'Device tamper' },
+  DEVICE_POWER_FAILURE: { zh: '设备电源故障', en: 'Device power failure' },
 };
 
 export const MODE_LABELS: Readonly<Record<SiteMode, Message>> = {

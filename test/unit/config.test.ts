@@ -157,6 +157,56 @@ describe('a broken file', () => {
     expect(error.problems[0]?.message).toMatch(/duplicate gate id "main"/);
   });
 
+  it('checks that devices name a line and a lane that exist, once per line address', () => {
+    const devices = `lines:
+  - { id: bus, path: /dev/ttyUSB0 }
+osdp:
+  devices:
+    - { id: r1, line: bus, address: 1, lane: main-in }
+    - { id: r2, line: nobus, address: 2, lane: main-in }
+    - { id: r3, line: bus, address: 1, lane: nowhere }
+    - { id: r1, line: bus, address: 3, lane: main-in, secure: maybe }
+`;
+    const error = thrown(() => parseConfigText(MINIMAL + devices, 'x.yaml'));
+    expect(error.problems.map(({ line, field }) => ({ line, field }))).toEqual([
+      { line: 15, field: 'osdp.devices.1.line' },
+      { line: 16, field: 'osdp.devices.2.address' },
+      { line: 16, field: 'osdp.devices.2.lane' },
+      { line: 17, field: 'osdp.devices.3.id' },
+      { line: 17, field: 'osdp.devices.3.secure' }, // reported with the cross-reference problems
+    ]);
+    expect(error.problems.map((p) => p.message)).toEqual([
+      'no line "nobus" under lines',
+      'address 1 is used twice on line "bus"',
+      'no lane "nowhere" in gates',
+      'duplicate device id "r1"',
+      expect.stringMatching(/expected one of "required"\|"off"/),
+    ]);
+  });
+
+  it('fills in the device defaults: 9600 baud, Secure Channel required, a fail-secure door', () => {
+    const config = parseConfigText(
+      `${MINIMAL}lines: [{ id: bus, path: /dev/ttyUSB0 }]\nosdp: { devices: [{ id: r1, line: bus, address: 1, lane: main-in, door: {} }] }\n`,
+      'x.yaml',
+    );
+    expect(config.lines[0]?.baud).toBe(9600);
+    expect(config.osdp.devices[0]).toMatchObject({
+      secure: 'required',
+      installKey: false,
+      door: { lock: 'fail-secure', output: 0 },
+    });
+    expect(config.osdp.offlineAfterSeconds).toBe(1.5);
+  });
+
+  it('loads the OSDP example for real hardware', () => {
+    const config = loadConfig(join(configDir, 'examples/osdp-north-gate.yaml'), { env: {} });
+    expect(config.osdp.devices.map((d) => `${d.id}@${d.line}/${d.address}`)).toEqual([
+      'north-in-reader@north-485/1',
+      'north-out-reader@north-485/2',
+    ]);
+    expect(config.osdp.masterKeyFile).toBe(join(config.site.dataDir, 'keys', 'osdp-master.key'));
+  });
+
   it('names the line of a YAML syntax error', () => {
     const error = thrown(() => parseConfigText('site:\n  id: x\n name: y\ngates: []\n', 'syntax.yaml'));
     expect(error.code).toBe('CONFIG_INVALID');

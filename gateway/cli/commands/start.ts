@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DeviceHost } from '../../devices/device-host.js';
 import { GatewardenError } from '../../errors.js';
 import { verifyJournal } from '../../journal/verify.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
@@ -39,8 +40,17 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
     site.close();
     throw err;
   }
+  const devices = new DeviceHost({ site, log });
+  await devices.start();
   const loopLog = childLogger(log, 'checkpoint');
-  const follow = setInterval(() => guard(loopLog, () => site.checkpoint.catchUp()), FOLLOW_MS);
+  const follow = setInterval(
+    () =>
+      guard(loopLog, () => {
+        site.checkpoint.catchUp();
+        devices.follow();
+      }),
+    FOLLOW_MS,
+  );
   const tick = setInterval(
     () =>
       guard(loopLog, () => {
@@ -54,9 +64,14 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
     const stop = (signal: string) => {
       clearInterval(follow);
       clearInterval(tick);
-      site.close();
-      log.info({ signal }, 'gateway stopped');
-      resolve();
+      devices
+        .stop()
+        .catch((err: unknown) => log.error({ err }, 'devices did not stop cleanly'))
+        .finally(() => {
+          site.close();
+          log.info({ signal }, 'gateway stopped');
+          resolve();
+        });
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -64,14 +79,13 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   const lanes = site.config.gates.flatMap((g) =>
     g.lanes.map((l) => `${g.id}/${l.id}${g.primary ? '' : ' (secondary)'}`),
   );
-  log.info({ gates: site.config.gates.length, lanes }, 'gateway ready');
-  // Devices come with the driver issues; until then the gateway says so rather than pretending.
-  log.warn(
-    'no devices configured: passes come only from the CLI (gatewarden decide) until drivers are added',
-  );
+  log.info({ gates: site.config.gates.length, lanes, devices: devices.deviceCount }, 'gateway ready');
+  if (devices.deviceCount === 0) {
+    log.warn('no devices configured: passes come only from the CLI (gatewarden decide)');
+  }
   process.stderr.write(
     `gatewarden ready: ${site.config.site.name.zh} ${site.config.site.name.en}, mode ${site.checkpoint.mode}, ` +
-      `${lanes.length} lanes, journal #${site.journal.lastSeq()}. Ctrl-C stops.\n`,
+      `${lanes.length} lanes, ${devices.deviceCount} devices, journal #${site.journal.lastSeq()}. Ctrl-C stops.\n`,
   );
 
   await stopped;

@@ -1,0 +1,119 @@
+/**
+ * The device sections of the configuration: serial lines and the OSDP readers and doors on
+ * them. Part of the one schema in `schema.ts` (which imports these), kept apart so each file
+ * stays readable. Cross-references (a device's line and lane) are checked in `schema.ts`.
+ */
+import { z } from 'zod';
+
+const slug = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug: lower-case letters, digits and single hyphens');
+
+/** The baud rates OSDP names (protocols.md §1.1); Modbus boards use the same set. */
+export const BAUD_RATES = [9600, 19200, 38400, 57600, 115200, 230400] as const;
+
+export const serialLineSchema = z.strictObject({
+  id: slug.describe('Line id, referenced by the devices on it.'),
+  path: z
+    .string()
+    .min(1)
+    .describe(
+      'Serial device of the RS-485/RS-232 adapter, e.g. /dev/serial/by-id/usb-FTDI…-if00-port0 ' +
+        '(stable across re-plugging) or one end of a socat pseudo-terminal pair.',
+    ),
+  baud: z
+    .union(BAUD_RATES.map((b) => z.literal(b)))
+    .default(9600)
+    .describe('Baud rate, 8N1. Every device on the line must use it (9600 is the OSDP factory default).'),
+});
+
+const osdpDoorSchema = z.strictObject({
+  output: z.number().int().min(0).max(255).default(0).describe('PD output that drives the lock relay.'),
+  lock: z
+    .enum(['fail-secure', 'fail-safe'])
+    .default('fail-secure')
+    .describe(
+      'fail-secure: electric strike, powered to release (stays locked without power). ' +
+        'fail-safe: magnetic lock, powered to hold (releases without power, as fire codes require).',
+    ),
+  contactInput: z.number().int().min(0).max(255).optional().describe('PD input wired to the door contact.'),
+  rexInput: z.number().int().min(0).max(255).optional().describe('PD input wired to the exit button.'),
+  fireInput: z
+    .number()
+    .int()
+    .min(0)
+    .max(255)
+    .optional()
+    .describe('PD input wired to the fire-alarm panel: active releases every lock and raises every barrier.'),
+  heldOpenSeconds: z
+    .number()
+    .positive()
+    .max(3600)
+    .default(30)
+    .describe('Seconds the door may stay open after its release before a held-open alarm.'),
+  rexReleaseSeconds: z
+    .number()
+    .positive()
+    .max(60)
+    .default(5)
+    .describe('Seconds the exit button releases the lock.'),
+});
+
+export const osdpDeviceSchema = z.strictObject({
+  id: slug.describe('Device id, unique across the site: names it in the journal and on the dashboard.'),
+  line: slug.describe('Id of the serial line the PD is wired to.'),
+  address: z.number().int().min(0).max(126).describe('OSDP address of the PD (0–126), unique on its line.'),
+  lane: slug.describe('Lane whose passes this PD reads and whose door it drives.'),
+  reader: z
+    .number()
+    .int()
+    .min(0)
+    .max(255)
+    .optional()
+    .describe(
+      'Reader number on the PD whose cards and PINs belong to the lane; leave out for a door-only module.',
+    ),
+  secure: z
+    .enum(['required', 'off'])
+    .default('required')
+    .describe(
+      'required: talk to the PD only over the OSDP Secure Channel; a PD that does not offer it or fails ' +
+        'the handshake raises an alarm and is not used (never a silent fall-back to plain text). ' +
+        'off: plain text, for readers without Secure Channel.',
+    ),
+  installKey: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Provision this PD: if it refuses the site key, connect once with the install key SCBK-D and ' +
+        'install its own key with KEYSET. Set while commissioning a reader, then remove.',
+    ),
+  door: osdpDoorSchema
+    .optional()
+    .describe('The lock and inputs wired to this PD; leave out for a reader only.'),
+});
+
+export const osdpSchema = z.strictObject({
+  masterKeyFile: z
+    .string()
+    .min(1)
+    .default('keys/osdp-master.key')
+    .describe(
+      'Secret from which each PD key (SCBK) is derived with the PD’s id (OSDP: SCBK = AES(MK, cUID ‖ ~cUID)), ' +
+        'relative to dataDir; created on first start.',
+    ),
+  offlineAfterSeconds: z
+    .number()
+    .positive()
+    .max(60)
+    .default(1.5)
+    .describe(
+      'A PD silent this long is offline (alarm); libosdp waits about 8 s, a gate needs to know sooner.',
+    ),
+  devices: z.array(osdpDeviceSchema).default([]).describe('OSDP readers and door modules.'),
+});
+
+export type SerialLineConfig = z.output<typeof serialLineSchema>;
+export type OsdpDeviceConfig = z.output<typeof osdpDeviceSchema>;
+export type OsdpConfig = z.output<typeof osdpSchema>;

@@ -1,0 +1,451 @@
+import { EventEmitter } from 'node:events';
+import type { ExchangeResult, HalfDuplexLine } from '../../line/half-duplex-line.js';
+import { type Clock, systemClock } from '../../shared/clock.js';
+import { encodeFrame } from '../framing/codec.js';
+import type { OsdpFrame } from '../framing/frame.js';
+import { encodeCommand, type OsdpCommand } from '../messages/commands.js';
+import { decodeReply, type OsdpReply } from '../messages/replies.js';
+import { type LinkStep, type PdConfig, type PdIdentity, PdLink } from './pd-link.js';
+import { type CollectedReply, OsdpReplyCollector } from './reply-collector.js';
+import { DEFAULT_OSDP_TIMING, type OsdpTiming } from './timing.js';
+
+/** Per-PD link health (style H19): what the dashboard and telemetry show for a reader. */
+export interface PdCounters {
+  commands: number;
+  replies: number;
+  timeouts: number;
+  corrupt: number;
+  naks: number;
+  busy: number;
+  retries: number;
+  secureFailures: number;
+  offlineTransitions: number;
+}
+
+export interface PdStatus {
+  address: number;
+  name: string;
+  online: boolean;
+  phase: PdLink['phase'];
+  secure: boolean;
+  identity?: PdIdentity;
+  lastReplyAt?: number;
+  /** Round-trip of the last exchange, ms, from the end of the command to the reply. */
+  lastRoundTripMs?: number;
+  counters: PdCounters;
+}
+
+/** Timing of an unsolicited report, for latency accounting (bench/osdp-latency). */
+export interface ReportTiming {
+  /** When the POLL that fetched the report left the wire. */
+  sentAt: number;
+  /** When the report was complete. */
+  repliedAt: number;
+}
+
+export interface ControlPanelEvents {
+  online: [status: PdStatus];
+  offline: [status: PdStatus, reason: string];
+  /** A PD reported something on a POLL: RAW, KEYPAD, LSTATR, ISTATR, OSTATR … */
+  report: [address: number, reply: OsdpReply, timing: ReportTiming];
+  /** The PD is reachable but refused: Secure Channel required and not offered, or failed. */
+  refused: [status: PdStatus, reason: string];
+  /** The PD was provisioned: its own SCBK was installed with KEYSET (it was on SCBK-D). */
+  keyInstalled: [status: PdStatus];
+}
+
+export class OsdpCommandError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'offline' | 'nak' | 'no-reply' | 'stopped',
+    readonly nakCode?: number,
+  ) {
+    super(message);
+    this.name = 'OsdpCommandError';
+  }
+}
+
+interface Job {
+  command: OsdpCommand;
+  resolve: (reply: OsdpReply) => void;
+  reject: (error: OsdpCommandError) => void;
+}
+
+interface Pd {
+  link: PdLink;
+  online: boolean;
+  refused: boolean;
+  queue: Job[];
+  /** The command on the wire, kept byte-exact so a retry is identical (and the MAC chain intact). */
+  inFlight?: { bytes: Buffer; command: OsdpCommand; attempts: number; job?: Job };
+  lastReplyAt: number;
+  lastTryAt: number;
+  nextPollAt: number;
+  /** The PD answered BUSY: nothing is sent to it before this time. */
+  busyUntil: number;
+  lastRoundTripMs?: number;
+  counters: PdCounters;
+}
+
+export interface ControlPanelOptions {
+  line: HalfDuplexLine;
+  pds: PdConfig[];
+  timing?: Partial<OsdpTiming>;
+  clock?: Clock;
+  /** Send the 0xFF mark byte before each packet (libosdp and OSDP.Net do). */
+  markByte?: boolean;
+}
+
+/**
+ * The OSDP control panel for one RS-485 line: polls its PDs round-robin, sends their queued
+ * commands first, retries a lost command byte-identically, finds PDs that went offline and
+ * brings them back. One instance per line; the line is shared with other protocols through
+ * HalfDuplexLine, which serialises every exchange.
+ */
+export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
+  private readonly pds: Pd[];
+  private readonly timing: OsdpTiming;
+  private readonly clock: Clock;
+  private running = false;
+  private cursor = -1;
+  private wake: (() => void) | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: ControlPanelOptions) {
+    super();
+    this.timing = { ...DEFAULT_OSDP_TIMING, ...options.timing };
+    this.clock = options.clock ?? systemClock;
+    const seen = new Set<number>();
+    this.pds = options.pds.map((config) => {
+      if (config.address < 0 || config.address > 0x7e || seen.has(config.address)) {
+        throw new RangeError(`PD address ${config.address} is out of range 0–126 or used twice on this line`);
+      }
+      seen.add(config.address);
+      return {
+        link: new PdLink({ ...config }),
+        online: false,
+        refused: false,
+        queue: [],
+        lastReplyAt: 0,
+        lastTryAt: Number.NEGATIVE_INFINITY,
+        nextPollAt: 0,
+        busyUntil: 0,
+        counters: {
+          commands: 0,
+          replies: 0,
+          timeouts: 0,
+          corrupt: 0,
+          naks: 0,
+          busy: 0,
+          retries: 0,
+          secureFailures: 0,
+          offlineTransitions: 0,
+        },
+      };
+    });
+    options.line.onState((state) => {
+      if (state === 'down') for (const pd of this.pds) this.goOffline(pd, 'line down');
+      this.poke();
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.poke();
+    await this.loopDone;
+    for (const pd of this.pds) this.failJobs(pd, 'stopped', 'control panel stopped');
+  }
+
+  status(address: number): PdStatus {
+    return this.describe(this.pd(address));
+  }
+
+  statuses(): PdStatus[] {
+    return this.pds.map((pd) => this.describe(pd));
+  }
+
+  /**
+   * Queues a command for a PD; it goes out ahead of polls, at the next free slot on the line.
+   * Resolves with the PD's reply (ACK, OSTATR, …); rejects with OsdpCommandError when the PD
+   * is offline, answers NAK, or does not answer after `commandAttempts` sends.
+   */
+  send(address: number, command: OsdpCommand): Promise<OsdpReply> {
+    const pd = this.pd(address);
+    if (!pd.online) {
+      return Promise.reject(new OsdpCommandError(`PD ${pd.link.config.name} is offline`, 'offline'));
+    }
+    return new Promise((resolve, reject) => {
+      pd.queue.push({ command, resolve, reject });
+      this.poke();
+    });
+  }
+
+  private pd(address: number): Pd {
+    const pd = this.pds.find((p) => p.link.config.address === address);
+    if (!pd) throw new RangeError(`no PD with address ${address} on ${this.options.line.transport.name}`);
+    return pd;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const now = this.clock.now();
+      for (const pd of this.pds) this.checkSilence(pd, now);
+      const pd = this.options.line.isUp ? this.pickNext(now) : undefined;
+      if (pd) await this.serve(pd);
+      else await this.idle(this.options.line.isUp ? this.untilDue(now) : 100);
+    }
+  }
+
+  /**
+   * Round-robin; a PD with a queued command (or one to retry) goes before plain polls. A lost
+   * POLL is retried at the PD's normal turn, so a silent PD costs the others one reply
+   * timeout per round and never starves them.
+   */
+  private pickNext(now: number): Pd | undefined {
+    const n = this.pds.length;
+    let due: Pd | undefined;
+    for (let i = 1; i <= n; i++) {
+      const index = (this.cursor + i) % n;
+      const pd = this.pds[index] as Pd;
+      const urgent = pd.inFlight ? pd.inFlight.job !== undefined : pd.queue.length > 0;
+      if (pd.online && urgent && pd.busyUntil <= now) {
+        this.cursor = index;
+        return pd;
+      }
+      if (!due && this.dueAt(pd) <= now) due = pd;
+    }
+    if (due) this.cursor = this.pds.indexOf(due);
+    return due;
+  }
+
+  private dueAt(pd: Pd): number {
+    if (pd.online) return pd.nextPollAt;
+    if (pd.link.phase !== 'reset') return pd.nextPollAt;
+    return pd.lastTryAt + this.timing.reconnectIntervalMs;
+  }
+
+  private untilDue(now: number): number {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const pd of this.pds) earliest = Math.min(earliest, this.dueAt(pd));
+    return Math.max(1, Math.min(earliest - now, 100));
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        this.clock.clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private poke(): void {
+    this.wake?.();
+  }
+
+  /** One exchange with one PD: a retry, a queued command, a connection step or a POLL. */
+  private async serve(pd: Pd): Promise<void> {
+    if (!pd.inFlight) {
+      try {
+        pd.inFlight = this.nextCommand(pd);
+      } catch (error) {
+        // A connection step that cannot be built (e.g. no key to install) refuses the PD.
+        this.step(pd, { kind: 'refused', reason: (error as Error).message });
+        return;
+      }
+    } else {
+      pd.counters.retries++;
+    }
+    const inFlight = pd.inFlight;
+    inFlight.attempts++;
+    pd.counters.commands++;
+    const result = await this.options.line.exchange({
+      bytes: inFlight.bytes,
+      collector: new OsdpReplyCollector(pd.link.config.address, pd.link.sequence),
+      replyTimeoutMs: this.timing.replyTimeoutMs,
+    });
+    this.handle(pd, result);
+  }
+
+  /** A queued command when online, the next connection step otherwise, or a POLL. */
+  private nextCommand(pd: Pd): NonNullable<Pd['inFlight']> {
+    const link = pd.link;
+    const job = pd.online ? pd.queue.shift() : undefined;
+    if (!pd.online && link.phase === 'reset') pd.lastTryAt = this.clock.now();
+    const connection = pd.online ? undefined : link.connectionCommand();
+    const command: OsdpCommand = job?.command ?? connection?.command ?? { type: 'POLL' };
+    const { code, data } = encodeCommand(command);
+    const sequence = link.takeSequence(code);
+    let frame: OsdpFrame = { address: link.config.address, reply: false, sequence, useCrc: true, code, data };
+    if (connection?.securityBlock) frame = { ...frame, securityBlock: connection.securityBlock };
+    const bytes = encodeFrame(link.seal(frame), { mark: this.options.markByte ?? true });
+    return job ? { bytes, command, attempts: 0, job } : { bytes, command, attempts: 0 };
+  }
+
+  private handle(pd: Pd, result: ExchangeResult<CollectedReply>): void {
+    const now = this.clock.now();
+    const inFlight = pd.inFlight;
+    if (!inFlight) return;
+    if (result.status === 'line-down' || result.status === 'sent') return;
+    if (result.status === 'timeout' || result.reply.kind === 'corrupt') {
+      if (result.status === 'timeout') pd.counters.timeouts++;
+      else pd.counters.corrupt++;
+      this.lost(pd, inFlight, now);
+      return;
+    }
+    const { frame, packet } = result.reply;
+    let reply: OsdpReply;
+    try {
+      const plain = pd.link.open(frame, packet);
+      reply = decodeReply(plain.code, plain.data);
+    } catch (error) {
+      // A reply that does not verify under the Secure Channel (or does not decode) is never
+      // acted on: the session is torn down and rebuilt from sequence 0.
+      pd.counters.secureFailures++;
+      this.restart(pd, `reply rejected: ${(error as Error).message}`);
+      return;
+    }
+    pd.counters.replies++;
+    pd.lastReplyAt = now;
+    pd.lastRoundTripMs = result.repliedAt - result.sentAt;
+    pd.nextPollAt = now + this.timing.pollIntervalMs;
+    if (reply.type === 'BUSY') {
+      pd.counters.busy++;
+      pd.busyUntil = now + this.timing.busyRetryMs;
+      pd.nextPollAt = pd.busyUntil;
+      return;
+    }
+    pd.inFlight = undefined;
+    if (reply.type === 'NAK') pd.counters.naks++;
+    if (pd.online) {
+      this.onlineReply(pd, inFlight, reply, { sentAt: result.sentAt, repliedAt: result.repliedAt });
+      return;
+    }
+    this.step(pd, pd.link.accept(reply, frame));
+  }
+
+  /** A reply while online: the answer to a queued command, or what a POLL brought back. */
+  private onlineReply(
+    pd: Pd,
+    inFlight: NonNullable<Pd['inFlight']>,
+    reply: OsdpReply,
+    timing: ReportTiming,
+  ): void {
+    if (reply.type === 'NAK' && reply.code === 0x04) {
+      inFlight.job?.reject(new OsdpCommandError('PD lost the sequence', 'nak', 0x04));
+      this.restart(pd, 'PD reported an unexpected sequence number');
+      return;
+    }
+    if (inFlight.job) {
+      if (reply.type === 'NAK') {
+        const hex = reply.code.toString(16).padStart(2, '0');
+        inFlight.job.reject(new OsdpCommandError(`PD answered NAK 0x${hex}`, 'nak', reply.code));
+      } else inFlight.job.resolve(reply);
+      return;
+    }
+    if (reply.type !== 'ACK') this.emit('report', pd.link.config.address, reply, timing);
+  }
+
+  private step(pd: Pd, step: LinkStep): void {
+    switch (step.kind) {
+      case 'continue':
+        pd.nextPollAt = this.clock.now();
+        return;
+      case 'key-installed':
+        this.emit('keyInstalled', this.describe(pd));
+        pd.nextPollAt = this.clock.now();
+        return;
+      case 'online':
+        pd.online = true;
+        pd.refused = false;
+        this.emit('online', this.describe(pd));
+        return;
+      case 'reset':
+        pd.link.reset();
+        return;
+      case 'refused':
+        pd.counters.secureFailures++;
+        pd.link.reset();
+        if (!pd.refused) {
+          pd.refused = true;
+          this.emit('refused', this.describe(pd), step.reason);
+        }
+        return;
+    }
+  }
+
+  /** No usable reply: retry identically, or give the command up; silence decides offline. */
+  private lost(pd: Pd, inFlight: NonNullable<Pd['inFlight']>, now: number): void {
+    if (!pd.online) {
+      // Connecting: a PD that does not answer waits for the next reconnect slot.
+      pd.inFlight = undefined;
+      pd.link.reset();
+      return;
+    }
+    // A command gives up after its attempts (the next one takes a new sequence number; a PD
+    // that did see it answers that with NAK 0x04 and is reconnected). A POLL keeps trying
+    // byte-identically until the silence makes the PD offline.
+    if (inFlight.job && inFlight.attempts >= this.timing.commandAttempts) {
+      pd.inFlight = undefined;
+      inFlight.job.reject(new OsdpCommandError(`no reply after ${inFlight.attempts} attempts`, 'no-reply'));
+    }
+    this.checkSilence(pd, now);
+  }
+
+  private checkSilence(pd: Pd, now: number): void {
+    if (pd.online && now - pd.lastReplyAt > this.timing.offlineAfterMs) {
+      this.goOffline(pd, `no valid reply for ${Math.round(now - pd.lastReplyAt)} ms`);
+    }
+  }
+
+  private restart(pd: Pd, reason: string): void {
+    if (pd.online) this.goOffline(pd, reason);
+    else {
+      pd.inFlight = undefined;
+      pd.link.reset();
+    }
+  }
+
+  private goOffline(pd: Pd, reason: string): void {
+    this.failJobs(pd, 'offline', `PD ${pd.link.config.name} went offline: ${reason}`);
+    pd.inFlight = undefined;
+    pd.link.reset();
+    pd.lastTryAt = Number.NEGATIVE_INFINITY;
+    if (!pd.online) return;
+    pd.online = false;
+    pd.counters.offlineTransitions++;
+    this.emit('offline', this.describe(pd), reason);
+  }
+
+  private failJobs(pd: Pd, reason: 'offline' | 'stopped', message: string): void {
+    const inFlightJob = pd.inFlight?.job;
+    if (inFlightJob) inFlightJob.reject(new OsdpCommandError(message, reason));
+    for (const job of pd.queue.splice(0)) job.reject(new OsdpCommandError(message, reason));
+  }
+
+  private describe(pd: Pd): PdStatus {
+    const status: PdStatus = {
+      address: pd.link.config.address,
+      name: pd.link.config.name,
+      online: pd.online,
+      phase: pd.link.phase,
+      secure: pd.link.secureActive,
+      counters: { ...pd.counters },
+    };
+    if (pd.link.identity) status.identity = pd.link.identity;
+    if (pd.lastReplyAt > 0) status.lastReplyAt = pd.lastReplyAt;
+    if (pd.lastRoundTripMs !== undefined) status.lastRoundTripMs = pd.lastRoundTripMs;
+    return status;
+  }
+}

@@ -1,0 +1,36 @@
+import type { AlarmCode } from '../../gateway/journal/events.js';
+import type { Decision, PresentedCredential } from '../../gateway/rules/types.js';
+
+export interface DeviceAlarm {
+  code: AlarmCode;
+  severity: 'warning' | 'critical';
+  deviceId: string;
+  laneId?: string;
+  detail?: Record<string, string | number>;
+}
+
+/**
+ * What a device adapter may ask of the gateway. The gateway implements it over the checkpoint
+ * and the journal; tests implement it over a fixture site. Every method journals before it
+ * returns, so an adapter actuates only what is already durable.
+ */
+export interface LanePort {
+  /**
+   * A credential read at a lane: decided, journaled, returned. The adapter actuates exactly the
+   * decision's actions. Never throws for a bad credential (that is a deny); throws only when the
+   * journal cannot take the decision, and then nothing may be actuated.
+   */
+  present(laneId: string, credential: PresentedCredential, source: string): Decision;
+  alarm(alarm: DeviceAlarm): void;
+  /** The device's link state changed (online, offline, or reachable but unusable). */
+  deviceState(
+    deviceId: string,
+    state: 'online' | 'offline' | 'error',
+    detail?: string,
+    laneId?: string,
+  ): void;
+  /** A fire-alarm input changed. */
+  fire(active: boolean, source: string): void;
+  /** Whether the site's fire alarm is active now (every lock released, every barrier up). */
+  fireActive(): boolean;
+}
