@@ -16,7 +16,12 @@ export class MemoryBus {
   readonly writes: { from: string; bytes: Buffer }[] = [];
   private readonly endpoints = new Set<MemoryEndpoint>();
 
-  constructor(private readonly options: MemoryBusOptions = {}) {}
+  constructor(private readonly options: MemoryBusOptions = {}) {
+    const size = options.chunkSize;
+    if (size !== undefined && !(Number.isInteger(size) && size >= 1)) {
+      throw new RangeError(`chunkSize ${size} is not a whole number of at least 1`);
+    }
+  }
 
   /** A new endpoint on this line; it receives nothing until opened. */
   attach(name: string): MemoryEndpoint {

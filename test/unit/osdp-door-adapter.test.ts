@@ -1,0 +1,230 @@
+/**
+ * The door adapter between a real control panel and a simulated reader with a door (over an
+ * in-memory line), with a recording LanePort standing in for the checkpoint: the port is the
+ * adapter's seam, and the rules behind it are tested on their own.
+ */
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HalfDuplexLine } from '../../drivers/line/half-duplex-line.js';
+import { type LockKind, OsdpDoorAdapter } from '../../drivers/osdp/door-adapter.js';
+import { OsdpControlPanel } from '../../drivers/osdp/link/control-panel.js';
+import { LED_COLOR } from '../../drivers/osdp/messages/codes.js';
+import type { DeviceAlarm, LanePort } from '../../drivers/shared/lane-port.js';
+import { MemoryBus } from '../../drivers/transport/memory-bus.js';
+import type { Decision, PresentedCredential } from '../../gateway/rules/types.js';
+import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
+import { SimulatedPd } from '../../simulators/osdp/pd-responder.js';
+
+const ALLOW: Decision = {
+  allow: true,
+  reasons: [{ effect: 'grant', code: 'RESIDENT' }],
+  subject: { kind: 'person', id: 'p-1', personKind: 'resident' },
+  direction: 'in',
+  actions: [{ type: 'unlock', durationMs: 400 }],
+};
+const DENY: Decision = {
+  allow: false,
+  reasons: [{ effect: 'deny', code: 'UNKNOWN_CREDENTIAL' }],
+  subject: { kind: 'unknown' },
+  direction: 'in',
+  actions: [],
+};
+
+class RecordingPort implements LanePort {
+  readonly presented: PresentedCredential[] = [];
+  readonly alarms: DeviceAlarm[] = [];
+  readonly states: string[] = [];
+  readonly fires: boolean[] = [];
+  fire_ = false;
+  decide: (c: PresentedCredential) => Decision = () => DENY;
+  present(_lane: string, credential: PresentedCredential): Decision {
+    this.presented.push(credential);
+    return this.decide(credential);
+  }
+  alarm(alarm: DeviceAlarm): void {
+    this.alarms.push(alarm);
+  }
+  deviceState(_id: string, state: string): void {
+    this.states.push(state);
+  }
+  fire(active: boolean): void {
+    this.fire_ = active;
+    this.fires.push(active);
+  }
+  fireActive(): boolean {
+    return this.fire_;
+  }
+}
+
+async function waitFor(what: string, condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0).reverse()) await s();
+});
+
+async function rig(lock: LockKind = 'fail-secure', heldOpenMs = 300) {
+  const bus = new MemoryBus();
+  const pd = new SimulatedPd({ address: 5, model: { door: true } });
+  const sim = new BusSimulator({ transport: bus.attach('pd'), pds: [pd], baud: 115200 });
+  await sim.start();
+  const line = new HalfDuplexLine(bus.attach('cp'), { baudRate: 115200 });
+  const panel = new OsdpControlPanel({ line, pds: [{ address: 5, name: 'door-5', secure: 'off' }] });
+  const port = new RecordingPort();
+  const adapter = new OsdpDoorAdapter(
+    {
+      deviceId: 'door-5',
+      laneId: 'lane-in',
+      address: 5,
+      reader: 0,
+      door: { output: 0, lock, contactInput: 0, rexInput: 1, fireInput: 2, heldOpenMs, rexReleaseMs: 400 },
+    },
+    panel,
+    port,
+    pino({ level: 'silent' }),
+  );
+  adapter.start();
+  const outs: number[] = [];
+  pd.model.on('command', (c) => {
+    if (c.type === 'OUT') outs.push(outs.length);
+  });
+  const leds: number[] = [];
+  const texts: string[] = [];
+  pd.model.on('led', (v) => leds.push(v.color));
+  pd.model.on('text', (v) => texts.push(v.text));
+  await line.start();
+  panel.start();
+  stops.push(async () => {
+    adapter.stop();
+    await panel.stop();
+    await line.stop();
+    await sim.stop();
+  });
+  await waitFor(
+    'the PD online and the resting state set',
+    () => port.states.includes('online') && outs.length >= 1,
+  );
+  await pause(30);
+  return { pd, sim, panel, port, adapter, leds, texts };
+}
+
+describe('OsdpDoorAdapter', () => {
+  it('turns a Wiegand 26 read into the registry card form and releases a fail-secure strike on allow', async () => {
+    const r = await rig('fail-secure');
+    r.port.decide = () => ALLOW;
+    expect(r.pd.model.outputs()[0]).toBe(false); // resting: strike unpowered = locked
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
+    await waitFor('the strike released', () => r.pd.model.outputs()[0] === true);
+    expect(r.port.presented).toEqual([{ kind: 'card', value: '0C0159' }]);
+    await waitFor('green and welcome', () => r.leds.includes(LED_COLOR.GREEN) && r.texts.includes('WELCOME'));
+    await waitFor('the strike locked again after the pulse', () => r.pd.model.outputs()[0] === false);
+  });
+
+  it('holds a fail-safe magnetic lock powered at rest and cuts its power to release', async () => {
+    const r = await rig('fail-safe');
+    expect(r.pd.model.outputs()[0]).toBe(true); // resting: magnet powered = locked
+    r.port.decide = () => ALLOW;
+    r.pd.model.presentCard({ format: 'wiegand34', facility: 0x1234, card: 0x5678 });
+    await waitFor('the magnet released', () => r.pd.model.outputs()[0] === false);
+    expect(r.port.presented[0]).toEqual({ kind: 'card', value: '12345678' });
+    await waitFor('the magnet powered again', () => r.pd.model.outputs()[0] === true);
+  });
+
+  it('shows a refusal in red with the reason, and never touches the lock', async () => {
+    const r = await rig();
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 1, card: 2 });
+    await waitFor('red', () => r.leds.includes(LED_COLOR.RED));
+    await waitFor('the reason text', () => r.texts.some((t) => t !== '' && t !== 'WELCOME'));
+    expect(r.pd.model.outputs()[0]).toBe(false);
+  });
+
+  it('does not decide on a misread (bad parity): amber, asks for another read', async () => {
+    const r = await rig();
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 1, card: 2 }, { badParity: true });
+    await waitFor(
+      'amber and a request to read again',
+      () => r.leds.includes(LED_COLOR.AMBER) && r.texts.includes('READ AGAIN'),
+    );
+    expect(r.port.presented).toEqual([]);
+  });
+
+  it('collects keypad digits up to # into a pass code; * clears', async () => {
+    const r = await rig();
+    r.pd.model.enterKeys('99*');
+    r.pd.model.enterKeys('4711#');
+    await waitFor('the code presented', () => r.port.presented.length === 1);
+    expect(r.port.presented[0]).toEqual({ kind: 'qr', value: '4711' });
+  });
+
+  it('raises DOOR_FORCED_OPEN when the door opens while locked, but not after a pass or the exit button', async () => {
+    const r = await rig('fail-secure', 5000);
+    r.port.decide = () => ALLOW;
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
+    await waitFor('released', () => r.pd.model.outputs()[0] === true);
+    r.pd.model.openDoor();
+    await pause(60);
+    r.pd.model.closeDoor();
+    r.pd.model.pressExit();
+    await waitFor('released by the exit button', () => r.pd.model.outputs()[0] === true);
+    r.pd.model.openDoor();
+    await pause(60);
+    r.pd.model.closeDoor();
+    expect(r.port.alarms).toEqual([]);
+    // Long after every release: someone forces the door.
+    await pause(1500);
+    r.pd.model.openDoor();
+    await waitFor('the forced-open alarm', () => r.port.alarms.length === 1);
+    expect(r.port.alarms[0]).toMatchObject({
+      code: 'DOOR_FORCED_OPEN',
+      deviceId: 'door-5',
+      laneId: 'lane-in',
+    });
+  });
+
+  it('raises DOOR_HELD_OPEN when the door stays open past the release plus the hold time', async () => {
+    const r = await rig('fail-secure', 300);
+    r.port.decide = () => ALLOW;
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
+    await waitFor('released', () => r.pd.model.outputs()[0] === true);
+    r.pd.model.openDoor();
+    await waitFor('the held-open alarm', () => r.port.alarms.some((a) => a.code === 'DOOR_HELD_OPEN'), 3000);
+    expect(r.port.alarms.map((a) => a.code)).toEqual(['DOOR_HELD_OPEN']);
+  });
+
+  it('reports the fire input and releases the lock for good while the fire lasts', async () => {
+    const r = await rig('fail-secure');
+    r.pd.model.setFire(true);
+    await waitFor('the fire reported', () => r.port.fires.includes(true));
+    r.adapter.setFire(true); // what the DeviceHost does for every door once the fire is journaled
+    await waitFor('released for good', () => r.pd.model.outputs()[0] === true);
+    await pause(600); // a permanent release does not time out like a pulse
+    expect(r.pd.model.outputs()[0]).toBe(true);
+    r.pd.model.openDoor();
+    await pause(60);
+    expect(r.port.alarms).toEqual([]); // an open door during a fire is not forced
+    r.pd.model.setFire(false);
+    await waitFor('the fire cleared', () => r.port.fires.at(-1) === false);
+    r.adapter.setFire(false);
+    await waitFor('locked again', () => r.pd.model.outputs()[0] === false);
+  });
+
+  it('reports the reader offline with an alarm when it stops answering, and online again', async () => {
+    const r = await rig();
+    r.sim.setFaults(5, { silent: true });
+    await waitFor('offline', () => r.port.states.at(-1) === 'offline', 4000);
+    expect(r.port.alarms.at(-1)).toMatchObject({
+      code: 'DEVICE_OFFLINE',
+      severity: 'critical',
+      deviceId: 'door-5',
+    });
+    r.sim.clearFaults(5);
+    await waitFor('online again', () => r.port.states.at(-1) === 'online', 4000);
+  });
+});
