@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerIdcard } from './idcard-command.js';
 import { registerOsdp } from './osdp-command.js';
 
 /**
  * `gatewarden-sim`: the device side of gatewarden's protocols, for a technician or a test.
  * One subcommand per simulated device family, each in its own file with a `register*`
- * function (osdp-command.ts); barrier, ID-card and QR simulators join the same way.
+ * function (osdp-command.ts, idcard-command.ts); barrier and QR simulators join the same way.
  *
  * Exit codes: 0 after `quit`, end of input or SIGINT/SIGTERM; 2 when the simulator cannot
  * start (bad option, port that does not open).
@@ -20,6 +21,7 @@ const program = new Command('gatewarden-sim')
   .exitOverride();
 
 registerOsdp(program);
+registerIdcard(program);
 
 try {
   await program.parseAsync(process.argv);

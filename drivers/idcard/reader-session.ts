@@ -1,0 +1,387 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { HalfDuplexLine } from '../line/half-duplex-line.js';
+import { type Clock, systemClock } from '../shared/clock.js';
+import { encodeRequest } from './framing/codec.js';
+import { decodeReply, encodeCommand, type SamCommand, type SamReply } from './messages.js';
+import { SamReplyCollector } from './reply-collector.js';
+import { type SamStatusInfo, type StatusClass, statusInfo } from './status-words.js';
+import { decodeTextBlock, type IdCardText } from './text-block.js';
+import { DEFAULT_SAM_TIMING, replyTimeoutMs, type SamTiming } from './timing.js';
+
+/**
+ * `starting` until the first probe; `online` polls for cards; `offline` (no reply, or the line
+ * is down) and `fault` (the SAM answers but is unusable: self-test failed, not authorised) are
+ * probed with SAM status until it answers 0x90.
+ */
+export type ReaderState = 'starting' | 'online' | 'offline' | 'fault';
+
+/** Link and read health of one reader (style H19). */
+export interface ReaderCounters {
+  /** Requests sent, resends included. */
+  commands: number;
+  /** Response frames received with a good check. */
+  replies: number;
+  timeouts: number;
+  /** Responses damaged on the line (bad check) or not fitting their command. */
+  corrupt: number;
+  /** Sends of the same request after a timeout, damage, or SW3 0x10/0x11. */
+  resends: number;
+  /** Responses with an error SW3 (not counting "no card" and "no content"). */
+  statusErrors: number;
+  reads: number;
+  readFailures: number;
+  removals: number;
+  offlineTransitions: number;
+  faults: number;
+}
+
+export interface ReaderStatus {
+  state: ReaderState;
+  /** A card was read (or given up on) and has not been taken away since. */
+  cardPresent: boolean;
+  lastReplyAt?: number;
+  counters: ReaderCounters;
+}
+
+/** One successful read. Holds personal data: it must not leave the driver (see idcard-adapter.ts). */
+export interface IdCardRead {
+  card: IdCardText;
+  /** Hex of the 8-byte serial from select card; all zeros on SAMs that do not report it. */
+  serial: string;
+  at: number;
+  /** find → select → read sequences it took. */
+  attempts: number;
+}
+
+export interface ReadFailure {
+  /** The status that ended the last attempt, when the SAM gave one. */
+  status?: SamStatusInfo;
+  detail: string;
+  attempts: number;
+}
+
+export interface ReaderSessionEvents {
+  online: [];
+  offline: [reason: string];
+  /** Reachable but unusable; the session keeps probing. */
+  fault: [status: SamStatusInfo];
+  /** A card placed on the reader was read: once per presentation. */
+  read: [read: IdCardRead];
+  /** A card placed on the reader could not be read after the bounded retries: once per presentation. */
+  readFailed: [failure: ReadFailure];
+  /** The card that was read (or failed) has been taken away. */
+  removed: [];
+}
+
+export interface ReaderSessionOptions {
+  /** The reader's serial line; the session is its only user. */
+  line: HalfDuplexLine;
+  timing?: Partial<SamTiming>;
+  clock?: Clock;
+  /** Debug lines (resends with their attempt number) and refused commands. Never card contents. */
+  log?: Logger;
+}
+
+type Outcome = { kind: 'reply'; reply: SamReply } | { kind: 'lost'; reason: string } | { kind: 'fault' };
+
+/** Status classes after which another find → select → read cannot help. */
+const FINAL: readonly StatusClass[] = ['card-unsupported', 'command-error'];
+
+/**
+ * The host side of a SAM ID-card reader (protocols.md §2): polls find card, and for a card
+ * found sends select card and read base message, with bounded resends per command and bounded
+ * read sequences per presentation. A card is reported once per presentation: while it stays on
+ * the reader (find keeps answering, select gives the same serial) it is not read again; after
+ * `removalAfterMisses` no-card answers in a row it counts as taken away, and placing it again
+ * reads it again. Reader offline/online/fault transitions are events; nothing is thrown.
+ *
+ * Lifecycle (style H5): the constructor stores; `start()` runs the poll loop; `stop()` ends it.
+ */
+export class IdCardReaderSession extends EventEmitter<ReaderSessionEvents> {
+  readonly counters: ReaderCounters = {
+    commands: 0,
+    replies: 0,
+    timeouts: 0,
+    corrupt: 0,
+    resends: 0,
+    statusErrors: 0,
+    reads: 0,
+    readFailures: 0,
+    removals: 0,
+    offlineTransitions: 0,
+    faults: 0,
+  };
+  private readonly timing: SamTiming;
+  private readonly clock: Clock;
+  private state: ReaderState = 'starting';
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+  private lastReplyAt = 0;
+  /** The card last reported (read or failed) while it stays on the reader. */
+  private present: { serial: string; misses: number } | undefined;
+
+  constructor(private readonly options: ReaderSessionOptions) {
+    super();
+    this.timing = { ...DEFAULT_SAM_TIMING, ...options.timing };
+    this.clock = options.clock ?? systemClock;
+    options.line.onState((state) => {
+      if (state === 'down') this.goOffline('line down');
+      this.poke();
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.poke();
+    await this.loopDone;
+  }
+
+  status(): ReaderStatus {
+    const status: ReaderStatus = {
+      state: this.state,
+      cardPresent: this.present !== undefined,
+      counters: { ...this.counters },
+    };
+    if (this.lastReplyAt > 0) status.lastReplyAt = this.lastReplyAt;
+    return status;
+  }
+
+  /** A method, not `this.state === …`: TypeScript keeps a property's narrowing across an await. */
+  private isOnline(): boolean {
+    return this.state === 'online';
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      if (!this.options.line.isUp) {
+        if (this.state === 'starting') this.goOffline('line down');
+        await this.idle(this.timing.reconnectIntervalMs);
+      } else if (this.state === 'online') {
+        await this.poll();
+        if (this.isOnline()) await this.idle(this.timing.pollIntervalMs);
+      } else {
+        await this.probe();
+        if (!this.isOnline()) await this.idle(this.timing.reconnectIntervalMs);
+      }
+    }
+  }
+
+  /** Offline, starting or in fault: one SAM status; any answer but a SAM fault brings it online. */
+  private async probe(): Promise<void> {
+    const outcome = await this.transact({ type: 'sam-status' }, 1);
+    if (outcome.kind === 'reply') this.goOnline();
+    else if (outcome.kind === 'lost' && this.state === 'starting') {
+      this.goOffline(`no reply to SAM status (${outcome.reason})`);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    const found = await this.transact({ type: 'find-card' });
+    if (found.kind !== 'reply') return;
+    if (found.reply.type === 'card-found') await this.readCard();
+    else if (classOf(found.reply) === 'no-card') this.noCard();
+  }
+
+  /** After a find card success: select and read, again from find on a card error. */
+  private async readCard(): Promise<void> {
+    let failure: ReadFailure | undefined;
+    let serial = '';
+    for (let attempt = 1; attempt <= this.timing.readAttempts; attempt++) {
+      if (attempt > 1) {
+        this.options.log?.debug(
+          { attempt, problem: failure?.detail },
+          'reading the card again from find card',
+        );
+        const found = await this.transact({ type: 'find-card' });
+        if (found.kind !== 'reply') return;
+        if (found.reply.type !== 'card-found') {
+          if (classOf(found.reply) === 'no-card') return;
+          failure = this.failure(found.reply, attempt);
+          if (FINAL.includes(classOf(found.reply))) break;
+          continue;
+        }
+      }
+      const selected = await this.transact({ type: 'select-card' });
+      if (selected.kind !== 'reply') return;
+      if (selected.reply.type !== 'card-selected') {
+        // The card already dealt with cannot be told apart from a new one: wait for its removal.
+        if (this.present) return this.stillThere();
+        failure = this.failure(selected.reply, attempt);
+        if (FINAL.includes(classOf(selected.reply))) break;
+        continue;
+      }
+      serial = selected.reply.serial;
+      if (this.present) {
+        if (sameCard(this.present.serial, serial)) return this.stillThere();
+        this.cardRemoved(); // swapped for another card between two polls
+      }
+      const read = await this.transact({ type: 'read-base' });
+      if (read.kind !== 'reply') return;
+      if (read.reply.type === 'base-message') return this.reported(read.reply.text, serial, attempt);
+      if (classOf(read.reply) === 'no-card') return;
+      failure = this.failure(read.reply, attempt);
+      if (FINAL.includes(classOf(read.reply))) break;
+    }
+    this.present = { serial, misses: 0 };
+    this.counters.readFailures++;
+    this.emit('readFailed', failure ?? { detail: 'no read attempt completed', attempts: 0 });
+  }
+
+  private reported(text: Buffer, serial: string, attempts: number): void {
+    const card = decodeTextBlock(text);
+    text.fill(0); // the decoded fields are all that is kept, and only until the adapter is done
+    this.present = { serial, misses: 0 };
+    this.counters.reads++;
+    this.emit('read', { card, serial, at: this.clock.now(), attempts });
+  }
+
+  private stillThere(): void {
+    if (this.present) this.present.misses = 0;
+  }
+
+  private noCard(): void {
+    if (!this.present) return;
+    this.present.misses++;
+    if (this.present.misses >= this.timing.removalAfterMisses) this.cardRemoved();
+  }
+
+  private cardRemoved(): void {
+    this.present = undefined;
+    this.counters.removals++;
+    this.emit('removed');
+  }
+
+  private failure(reply: SamReply, attempts: number): ReadFailure {
+    if (reply.type !== 'refused') return { detail: `unexpected ${reply.type} reply`, attempts };
+    const status = statusInfo(reply.status);
+    return { status, detail: status.en, attempts };
+  }
+
+  /**
+   * One command with up to `attempts` sends: resent when the reply is missing, damaged or does
+   * not fit the command, or when the SAM says it received our frame damaged (0x10, 0x11).
+   * A SAM fault ends it at once. When every send failed, silence may make the reader offline.
+   */
+  private async transact(command: SamCommand, attempts = this.timing.commandAttempts): Promise<Outcome> {
+    const line = this.options.line;
+    const bytes = encodeRequest(encodeCommand(command));
+    const timeout = replyTimeoutMs(this.timing, command, line.baudRate);
+    let problem = 'no reply';
+    for (let attempt = 1; attempt <= attempts && this.running; attempt++) {
+      if (attempt > 1) {
+        this.counters.resends++;
+        this.options.log?.debug({ command: command.type, attempt, problem }, 'resending to the SAM');
+      }
+      this.counters.commands++;
+      const result = await line.exchange({
+        bytes,
+        collector: new SamReplyCollector(),
+        replyTimeoutMs: timeout,
+      });
+      if (result.status === 'line-down' || result.status === 'sent')
+        return { kind: 'lost', reason: 'line down' };
+      if (result.status === 'timeout') {
+        this.counters.timeouts++;
+        problem = 'no reply';
+        continue;
+      }
+      if (result.reply.kind === 'corrupt') {
+        this.counters.corrupt++;
+        problem = result.reply.reason;
+        continue;
+      }
+      this.counters.replies++;
+      this.lastReplyAt = this.clock.now();
+      const reply = decodeReply(command, result.reply.response);
+      if (reply.type === 'malformed') {
+        this.counters.corrupt++;
+        problem = reply.reason;
+        continue;
+      }
+      const info = reply.type === 'refused' ? statusInfo(reply.status) : undefined;
+      if (info === undefined || info.class === 'no-card' || info.class === 'no-content') {
+        return { kind: 'reply', reply };
+      }
+      this.counters.statusErrors++;
+      if (info.class === 'frame-error') {
+        problem = info.name;
+        continue;
+      }
+      if (info.class === 'sam-fault') {
+        this.enterFault(info);
+        return { kind: 'fault' };
+      }
+      if (info.class === 'command-error') {
+        this.options.log?.error({ command: command.type, status: info.name }, 'the SAM refused the command');
+      }
+      return { kind: 'reply', reply };
+    }
+    if (!this.running) return { kind: 'lost', reason: 'stopped' };
+    this.checkSilence();
+    return { kind: 'lost', reason: problem };
+  }
+
+  private checkSilence(): void {
+    const silent = this.clock.now() - this.lastReplyAt;
+    if ((this.state === 'online' || this.state === 'fault') && silent > this.timing.offlineAfterMs) {
+      this.goOffline(`no valid reply for ${Math.round(silent)} ms`);
+    }
+  }
+
+  private goOnline(): void {
+    if (this.state === 'online') return;
+    this.state = 'online';
+    this.emit('online');
+  }
+
+  private goOffline(reason: string): void {
+    if (this.state === 'offline') return;
+    if (this.state !== 'starting') this.counters.offlineTransitions++;
+    this.state = 'offline';
+    this.emit('offline', reason);
+  }
+
+  private enterFault(status: SamStatusInfo): void {
+    if (this.state === 'fault') return;
+    this.state = 'fault';
+    this.counters.faults++;
+    this.emit('fault', status);
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        this.clock.clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private poke(): void {
+    this.wake?.();
+  }
+}
+
+/** The status class of a reply: `success` for every decoded reply, the SW3 class for a refusal. */
+function classOf(reply: SamReply): StatusClass {
+  return reply.type === 'refused' ? statusInfo(reply.status).class : 'success';
+}
+
+/** Same card, as far as the serial tells: an all-zero or missing serial tells nothing. */
+function sameCard(a: string, b: string): boolean {
+  const blank = (s: string) => /^0*$/.test(s);
+  return blank(a) || blank(b) || a === b;
+}
