@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isDenyCode, REASON_TITLES } from '../../gateway/rules/reasons.js';
 import type { Action, Decision } from '../../gateway/rules/types.js';
 import { type Clock, systemClock } from '../shared/clock.js';
-import type { LanePort } from '../shared/lane-port.js';
+import type { LaneActuator, LanePort } from '../shared/lane-port.js';
 import { cardCredential } from './card-credential.js';
 import type { OsdpControlPanel, PdStatus } from './link/control-panel.js';
 import {
@@ -55,7 +55,7 @@ const TEXT_MAX = 32;
  * alarm, with forced-open and held-open alarms. Commands to an offline PD fail fast and are
  * logged; the checkpoint's decision is already journaled by then.
  */
-export class OsdpDoorAdapter {
+export class OsdpDoorAdapter implements LaneActuator {
   private readonly clock: Clock;
   private pin = '';
   private inputs: number[] = [];
@@ -189,8 +189,16 @@ export class OsdpDoorAdapter {
     this.actuate(decision);
   }
 
-  /** Unlock first (the person is waiting at the door), then LED, buzzer and text. */
-  private actuate(decision: Decision): void {
+  get deviceId(): string {
+    return this.config.deviceId;
+  }
+
+  /**
+   * Acts on a decision for this lane: unlock first (the person is waiting at the door), then
+   * LED, buzzer and text on this PD's reader. Called for this PD's own reads and, through the
+   * gateway, for credentials other devices read at the lane.
+   */
+  actuate(decision: Decision): void {
     for (const action of decision.actions)
       if (action.type === 'unlock') this.release(action.durationMs, 'pass');
     const indicate = decision.actions.find(

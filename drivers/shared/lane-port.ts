@@ -34,3 +34,15 @@ export interface LanePort {
   /** Whether the site's fire alarm is active now (every lock released, every barrier up). */
   fireActive(): boolean;
 }
+
+/**
+ * Something that acts on a lane's decisions: a door lock with its reader's lights, a barrier.
+ * A device acts on the decisions for its own reads itself; the gateway hands it, through this,
+ * the decisions for credentials other devices read at the same lane (an ID card or a QR code
+ * at a door that an OSDP module locks).
+ */
+export interface LaneActuator {
+  readonly deviceId: string;
+  /** Called after the decision was journaled. Must not throw; failures are the device's to report. */
+  actuate(decision: Decision): void;
+}

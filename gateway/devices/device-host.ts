@@ -103,6 +103,7 @@ export class DeviceHost {
           childLogger(log, `osdp:${d.id}`),
         );
         this.adapters.push(adapter);
+        this.port.addActuator(d.lane, adapter);
       }
     }
     this.port.onFire((active) => {

@@ -1,4 +1,4 @@
-import type { DeviceAlarm, LanePort } from '../../drivers/shared/lane-port.js';
+import type { DeviceAlarm, LaneActuator, LanePort } from '../../drivers/shared/lane-port.js';
 import type { Decision, PresentedCredential } from '../rules/types.js';
 import type { Site } from '../site.js';
 
@@ -10,11 +10,26 @@ import type { Site } from '../site.js';
 export class SiteLanePort implements LanePort {
   private readonly states = new Map<string, string>();
   private readonly fireListeners: ((active: boolean) => void)[] = [];
+  private readonly actuators = new Map<string, LaneActuator[]>();
 
   constructor(private readonly site: Site) {}
 
-  present(laneId: string, credential: PresentedCredential, _source: string): Decision {
-    return this.site.checkpoint.present({ laneId, credential }).decision;
+  /**
+   * Decides and journals; then every actuator of the lane other than the reading device (which
+   * acts on its own decision) gets the decision: the door opens for an ID card read beside it.
+   */
+  present(laneId: string, credential: PresentedCredential, source: string): Decision {
+    const { decision } = this.site.checkpoint.present({ laneId, credential });
+    for (const actuator of this.actuators.get(laneId) ?? []) {
+      if (actuator.deviceId !== source) actuator.actuate(decision);
+    }
+    return decision;
+  }
+
+  addActuator(laneId: string, actuator: LaneActuator): void {
+    const list = this.actuators.get(laneId) ?? [];
+    list.push(actuator);
+    this.actuators.set(laneId, list);
   }
 
   alarm(alarm: DeviceAlarm): void {

@@ -127,6 +127,14 @@ describe('OsdpDoorAdapter', () => {
     await waitFor('the strike locked again after the pulse', () => r.pd.model.outputs()[0] === false);
   });
 
+  it('acts on a decision for a credential another device read at the lane (e.g. an ID card)', async () => {
+    const r = await rig('fail-secure');
+    r.adapter.actuate(ALLOW);
+    await waitFor('the strike released', () => r.pd.model.outputs()[0] === true);
+    await waitFor('green on this reader', () => r.leds.includes(LED_COLOR.GREEN));
+    expect(r.port.presented).toEqual([]);
+  });
+
   it('holds a fail-safe magnetic lock powered at rest and cuts its power to release', async () => {
     const r = await rig('fail-safe');
     expect(r.pd.model.outputs()[0]).toBe(true); // resting: magnet powered = locked
