@@ -187,7 +187,7 @@ ${devices.join('\n')}
     },
   });
   await host.start();
-  await waitFor('four PDs online', () => host.statuses().filter((s) => s.online).length === 4);
+  await waitFor('four PDs online', () => host.states().filter((s) => s.online).length === 4);
   const { writes, arrivals } = recorder as RecordingTransport;
 
   const rows: {

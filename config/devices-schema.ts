@@ -117,3 +117,20 @@ export const osdpSchema = z.strictObject({
 export type SerialLineConfig = z.output<typeof serialLineSchema>;
 export type OsdpDeviceConfig = z.output<typeof osdpDeviceSchema>;
 export type OsdpConfig = z.output<typeof osdpSchema>;
+
+export const idcardDeviceSchema = z.strictObject({
+  id: slug.describe('Device id, unique across the site.'),
+  line: slug.describe('Id of the serial line the SAM reader is on (SAM readers default to 115200 baud).'),
+  lane: slug.describe('Lane whose passes this reader reads; the lane’s door or barrier acts on them.'),
+});
+
+export const idcardSchema = z.strictObject({
+  devices: z
+    .array(idcardDeviceSchema)
+    .default([])
+    .describe(
+      'Resident ID-card readers (SAM modules, GA 467 framing). Only a keyed hash of the ID number leaves them.',
+    ),
+});
+
+export type IdcardDeviceConfig = z.output<typeof idcardDeviceSchema>;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { DIRECTIONS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
 import { LOG_LEVELS } from '../gateway/logging.js';
 import type { Policy } from '../gateway/rules/types.js';
-import { osdpSchema, serialLineSchema } from './devices-schema.js';
+import { idcardSchema, osdpSchema, serialLineSchema } from './devices-schema.js';
 
 /** Ids appear in MQTT topics, InfluxDB tags and file names: keep them to a safe alphabet. */
 const slug = z
@@ -224,24 +224,28 @@ function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): vo
   const records = (value: unknown) => (Array.isArray(value) ? value.filter(isRecord) : []);
   const lanes = new Set(records(config.gates).flatMap((g) => records(g.lanes).map((l) => l.id)));
   const lines = new Set(records(config.lines).map((l) => l.id));
-  const osdp = isRecord(config.osdp) ? config.osdp : {};
   const ids = new Set<unknown>();
   const addresses = new Set<string>();
-  (Array.isArray(osdp.devices) ? osdp.devices : []).forEach((device: unknown, i) => {
-    if (!isRecord(device)) return;
-    const issue = (field: string, message: string) =>
-      ctx.addIssue({ code: 'custom', path: ['osdp', 'devices', i, field], message });
-    if (ids.has(device.id)) issue('id', `duplicate device id "${device.id}"`);
-    ids.add(device.id);
-    if (typeof device.line === 'string' && !lines.has(device.line))
-      issue('line', `no line "${device.line}" under lines`);
-    if (typeof device.lane === 'string' && !lanes.has(device.lane))
-      issue('lane', `no lane "${device.lane}" in gates`);
-    const key = `${device.line}/${device.address}`;
-    if (addresses.has(key))
-      issue('address', `address ${device.address} is used twice on line "${device.line}"`);
-    addresses.add(key);
-  });
+  for (const family of ['osdp', 'idcard'] as const) {
+    const section = isRecord(config[family]) ? config[family] : {};
+    // Indexed over the raw list, so a path names the right entry even next to a malformed one.
+    (Array.isArray(section.devices) ? section.devices : []).forEach((device: unknown, i) => {
+      if (!isRecord(device)) return;
+      const issue = (field: string, message: string) =>
+        ctx.addIssue({ code: 'custom', path: [family, 'devices', i, field], message });
+      if (ids.has(device.id)) issue('id', `duplicate device id "${device.id}"`);
+      ids.add(device.id);
+      if (typeof device.line === 'string' && !lines.has(device.line))
+        issue('line', `no line "${device.line}" under lines`);
+      if (typeof device.lane === 'string' && !lanes.has(device.lane))
+        issue('lane', `no lane "${device.lane}" in gates`);
+      if (family !== 'osdp') return;
+      const key = `${device.line}/${device.address}`;
+      if (addresses.has(key))
+        issue('address', `address ${device.address} is used twice on line "${device.line}"`);
+      addresses.add(key);
+    });
+  }
 }
 
 export const configSchema = z
@@ -262,6 +266,7 @@ export const configSchema = z
       .default([])
       .describe('Serial lines (RS-485 buses): one owner each, shared by every device wired to it.'),
     osdp: osdpSchema.prefault({}).describe('OSDP readers and door modules (SIA OSDP 2.2 / IEC 60839-11-5).'),
+    idcard: idcardSchema.prefault({}).describe('Resident ID-card readers.'),
     registry: z
       .strictObject({
         pseudonymKeyFile: z

@@ -166,6 +166,10 @@ osdp:
     - { id: r2, line: nobus, address: 2, lane: main-in }
     - { id: r3, line: bus, address: 1, lane: nowhere }
     - { id: r1, line: bus, address: 3, lane: main-in, secure: maybe }
+idcard:
+  devices:
+    - { id: r2, line: bus, lane: main-in }
+    - { id: id2, line: bus, lane: gone }
 `;
     const error = thrown(() => parseConfigText(MINIMAL + devices, 'x.yaml'));
     expect(error.problems.map(({ line, field }) => ({ line, field }))).toEqual([
@@ -174,6 +178,8 @@ osdp:
       { line: 16, field: 'osdp.devices.2.lane' },
       { line: 17, field: 'osdp.devices.3.id' },
       { line: 17, field: 'osdp.devices.3.secure' }, // reported with the cross-reference problems
+      { line: 20, field: 'idcard.devices.0.id' }, // ids are unique across device families
+      { line: 21, field: 'idcard.devices.1.lane' },
     ]);
     expect(error.problems.map((p) => p.message)).toEqual([
       'no line "nobus" under lines',
@@ -181,6 +187,8 @@ osdp:
       'no lane "nowhere" in gates',
       'duplicate device id "r1"',
       expect.stringMatching(/expected one of "required"\|"off"/),
+      'duplicate device id "r2"',
+      'no lane "gone" in gates',
     ]);
   });
 

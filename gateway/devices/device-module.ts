@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { HalfDuplexLine } from '../../drivers/line/half-duplex-line.js';
+import type { LaneActuator } from '../../drivers/shared/lane-port.js';
+import type { Site } from '../site.js';
+import type { SiteLanePort } from './site-lane-port.js';
+
+/** What a device family gets to build its devices from: the site, its lines and the lane port. */
+export interface DeviceContext {
+  site: Site;
+  log: Logger;
+  port: SiteLanePort;
+  line(id: string): HalfDuplexLine;
+}
+
+/**
+ * One running part of the device layer (style H5): built by a family's builder, started after
+ * every line is open, stopped before the lines close. `setFire` reaches every actuator.
+ */
+export interface DeviceModule {
+  readonly devices: number;
+  start(): void;
+  stop(): Promise<void>;
+  /** Devices that act on their lane's decisions (doors, barriers). */
+  actuators?: readonly { laneId: string; actuator: LaneActuator }[];
+  setFire?(active: boolean): void;
+  /** Link state of each device, for health views and tests. */
+  states(): DeviceState[];
+}
+
+export interface DeviceState {
+  deviceId: string;
+  online: boolean;
+}

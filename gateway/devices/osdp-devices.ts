@@ -1,0 +1,83 @@
+import type { OsdpDeviceConfig } from '../../config/devices-schema.js';
+import { OsdpDoorAdapter } from '../../drivers/osdp/door-adapter.js';
+import { OsdpControlPanel, type PdStatus } from '../../drivers/osdp/link/control-panel.js';
+import { childLogger } from '../logging.js';
+import { loadOrCreateKey } from '../util/key-file.js';
+import type { DeviceContext, DeviceModule } from './device-module.js';
+
+/** One OSDP control panel per line that has PDs, one door adapter per PD. */
+export function buildOsdp(context: DeviceContext): DeviceModule[] {
+  const { site, log, port } = context;
+  const osdp = site.config.osdp;
+  const masterKey = osdp.devices.some((d) => d.secure === 'required')
+    ? loadOrCreateKey(osdp.masterKeyFile, 16, 'OSDP master key')
+    : undefined;
+  const byLine = new Map<string, OsdpDeviceConfig[]>();
+  for (const d of osdp.devices) byLine.set(d.line, [...(byLine.get(d.line) ?? []), d]);
+  return [...byLine].map(([lineId, devices]) => {
+    const panel = new OsdpControlPanel({
+      line: context.line(lineId),
+      pds: devices.map((d) => ({
+        address: d.address,
+        name: d.id,
+        secure: d.secure,
+        installKey: d.installKey,
+        ...(masterKey ? { masterKey } : {}),
+      })),
+      timing: { offlineAfterMs: osdp.offlineAfterSeconds * 1000 },
+    });
+    const panelLog = childLogger(log, `osdp:${lineId}`);
+    panel.on('online', (s: PdStatus) =>
+      panelLog.info({ pd: s.name, secure: s.secure, identity: s.identity }, 'PD online'),
+    );
+    panel.on('offline', (s: PdStatus, reason: string) => panelLog.warn({ pd: s.name, reason }, 'PD offline'));
+    panel.on('refused', (s: PdStatus, reason: string) =>
+      panelLog.error({ pd: s.name, reason }, 'PD refused'),
+    );
+    panel.on('keyInstalled', (s: PdStatus) =>
+      panelLog.warn({ pd: s.name }, 'PD provisioned with its own key; remove installKey'),
+    );
+    const adapters = devices.map(
+      (d) => new OsdpDoorAdapter(doorConfig(d), panel, port, childLogger(log, `osdp:${d.id}`)),
+    );
+    return {
+      devices: adapters.length,
+      actuators: adapters.map((actuator, i) => ({ laneId: (devices[i] as OsdpDeviceConfig).lane, actuator })),
+      states: () => panel.statuses().map((s) => ({ deviceId: s.name, online: s.online })),
+      start: () => {
+        for (const a of adapters) a.start();
+        panel.start();
+      },
+      stop: async () => {
+        for (const a of adapters) a.stop();
+        await panel.stop();
+      },
+      setFire: (active: boolean) => {
+        for (const a of adapters) a.setFire(active);
+      },
+    };
+  });
+}
+
+function doorConfig(d: OsdpDeviceConfig): ConstructorParameters<typeof OsdpDoorAdapter>[0] {
+  const door = d.door;
+  return {
+    deviceId: d.id,
+    laneId: d.lane,
+    address: d.address,
+    ...(d.reader !== undefined ? { reader: d.reader } : {}),
+    ...(door
+      ? {
+          door: {
+            output: door.output,
+            lock: door.lock,
+            ...(door.contactInput !== undefined ? { contactInput: door.contactInput } : {}),
+            ...(door.rexInput !== undefined ? { rexInput: door.rexInput } : {}),
+            ...(door.fireInput !== undefined ? { fireInput: door.fireInput } : {}),
+            heldOpenMs: door.heldOpenSeconds * 1000,
+            rexReleaseMs: door.rexReleaseSeconds * 1000,
+          },
+        }
+      : {}),
+  };
+}
