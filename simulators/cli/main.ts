@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerIdcard } from './idcard-command.js';
 import { registerOsdp } from './osdp-command.js';
+import { registerQr } from './qr-command.js';
 
 /**
  * `gatewarden-sim`: the device side of gatewarden's protocols, for a technician or a test.
@@ -22,6 +23,7 @@ const program = new Command('gatewarden-sim')
 
 registerOsdp(program);
 registerIdcard(program);
+registerQr(program);
 
 try {
   await program.parseAsync(process.argv);
