@@ -1,7 +1,10 @@
-import type { Direction, SiteMode } from '../domain/model.js';
+import type { SiteMode } from '../domain/model.js';
 import type { JournalEntry } from '../journal/events.js';
+import { HOUSEHOLD_IDS, SUBJECT_IDS } from '../registry/dense-ids.js';
 import type { DenyCode } from '../rules/reasons.js';
 import type { LaneContext, TemperatureReading } from '../rules/types.js';
+import { DirectionTable, ExitTimes } from './indexed-state.js';
+import { RecentTimes } from './recent-times.js';
 
 export interface SiteStateOptions {
   initialMode: SiteMode;
@@ -41,20 +44,27 @@ const CREDENTIAL_FAULTS: ReadonlySet<DenyCode> = new Set([
  * quotas are not forgotten and a card inside cannot pass back in.
  *
  * Contract: entries are applied in journal order (ascending seq), each exactly once.
+ * Per-subject state (last direction, household exits) is kept by the process-wide dense
+ * indices of registry/dense-ids.ts, the ones the registry snapshot links to each credential,
+ * so it holds across snapshot reloads and the rules read it without hashing an id.
  */
 export class SiteState {
   mode: SiteMode;
   fireActive = false;
   private readonly temperatures = new Map<string, TemperatureReading[]>();
-  private readonly presentations = new Map<string, Map<string, number>>();
-  private readonly lastDirections = new Map<string, Direction>();
-  private readonly householdExitTimes = new Map<string, number[]>();
+  private readonly presentations = new Map<string, RecentTimes>();
+  /** By subject index (SUBJECT_IDS), so the rules read it with the index the snapshot linked. */
+  private readonly lastDirections = new DirectionTable();
+  /** By household index (HOUSEHOLD_IDS). */
+  private readonly householdExitTimes: ExitTimes;
   private readonly outside = new Map<string, Outside>();
-  private readonly seenCodes = new Map<string, number>();
+  private readonly seenCodes: RecentTimes;
   private readonly contexts = new Map<string, LaneContext>();
 
   constructor(private readonly options: SiteStateOptions) {
     this.mode = options.initialMode;
+    this.seenCodes = new RecentTimes(options.codeMemoryMs);
+    this.householdExitTimes = new ExitTimes(options.exitMemoryMs);
   }
 
   apply(entry: JournalEntry): void {
@@ -78,7 +88,7 @@ export class SiteState {
         break;
       case 'passage': {
         const p = (entry as JournalEntry<'passage'>).payload;
-        this.lastDirections.set(p.subjectId, p.direction);
+        this.lastDirections.set(SUBJECT_IDS.indexOf(p.subjectId), p.direction);
         break;
       }
       case 'alarm': {
@@ -105,11 +115,12 @@ export class SiteState {
       subject.kind === 'person' &&
       !decision.reasons.some((r) => r.effect === 'deny' && CREDENTIAL_FAULTS.has(r.code))
     ) {
-      const lane = this.presentations.get(request.laneId) ?? new Map<string, number>();
+      let lane = this.presentations.get(request.laneId);
+      if (lane === undefined) {
+        lane = new RecentTimes(this.options.escortWindowMs);
+        this.presentations.set(request.laneId, lane);
+      }
       lane.set(subject.id, at);
-      this.presentations.set(request.laneId, lane);
-      // Amortised pruning keeps a replay of a long journal from remembering every presentation.
-      if (lane.size > PRUNE_ABOVE) dropOlder(lane, at - this.options.escortWindowMs);
     }
     if (!decision.allow) return;
     // One reading admits one person: the next person at the lane needs a reading of their own.
@@ -118,10 +129,9 @@ export class SiteState {
     const codeId = request.credential?.codeId;
     if (codeId !== undefined) {
       this.seenCodes.set(codeId, at);
-      if (this.seenCodes.size > PRUNE_ABOVE) dropOlder(this.seenCodes, at - this.options.codeMemoryMs);
     }
     if (subject.kind === 'unknown') return;
-    this.lastDirections.set(subject.id, direction);
+    this.lastDirections.set(SUBJECT_IDS.indexOf(subject.id), direction);
     if (subject.kind !== 'person') return;
     if (direction === 'in') {
       this.outside.delete(subject.id);
@@ -131,10 +141,7 @@ export class SiteState {
     const out: Outside = { personId: subject.id, since: at, overdueAlarmed: false };
     if (subject.householdId !== undefined) {
       out.householdId = subject.householdId;
-      const exits = this.householdExitTimes.get(subject.householdId) ?? [];
-      exits.push(at);
-      prune(exits, at - this.options.exitMemoryMs, (t) => t);
-      this.householdExitTimes.set(subject.householdId, exits);
+      this.householdExitTimes.add(HOUSEHOLD_IDS.indexOf(subject.householdId), at);
     }
     this.outside.set(subject.id, out);
   }
@@ -170,13 +177,13 @@ export class SiteState {
           return t !== undefined && t <= at && at - t <= escortWindowMs;
         });
       },
-      lastDirection: (subjectId) => state.lastDirections.get(subjectId),
-      householdExits(householdId, since) {
-        const exits = state.householdExitTimes.get(householdId);
-        if (!exits) return 0;
-        let n = 0;
-        for (const t of exits) if (t >= since) n++;
-        return n;
+      lastDirection(subjectId, subjectIndex) {
+        const index = subjectIndex ?? SUBJECT_IDS.find(subjectId);
+        return index === undefined || index < 0 ? undefined : state.lastDirections.get(index);
+      },
+      householdExits(householdId, since, householdIndex) {
+        const index = householdIndex ?? HOUSEHOLD_IDS.find(householdId);
+        return index === undefined || index < 0 ? 0 : state.householdExitTimes.countSince(index, since);
       },
       codeSeen: (codeId) => state.seenCodes.has(codeId),
     };
@@ -199,18 +206,9 @@ export class SiteState {
 
   /** Drops remembered codes and presentations older than their windows; call from a timer. */
   prune(now: number): void {
-    for (const [code, t] of this.seenCodes)
-      if (now - t > this.options.codeMemoryMs) this.seenCodes.delete(code);
-    for (const lane of this.presentations.values()) {
-      for (const [id, t] of lane) if (now - t > this.options.escortWindowMs) lane.delete(id);
-    }
+    this.seenCodes.forgetOlderThanWindow(now);
+    for (const lane of this.presentations.values()) lane.forgetOlderThanWindow(now);
   }
-}
-
-const PRUNE_ABOVE = 4096;
-
-function dropOlder(times: Map<string, number>, before: number): void {
-  for (const [key, t] of times) if (t < before) times.delete(key);
 }
 
 /** Removes leading elements older than `before` from a list sorted by time. */

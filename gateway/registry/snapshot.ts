@@ -9,6 +9,7 @@ import type {
   VisitorRegistration,
 } from '../domain/model.js';
 import type { Holder, RegistryView } from '../rules/types.js';
+import { HOUSEHOLD_IDS, SUBJECT_IDS } from './dense-ids.js';
 
 export { normaliseCredentialValue } from './credential-value.js';
 
@@ -36,10 +37,14 @@ const NONE: readonly never[] = Object.freeze([]);
  * Credential values must already be in normal form (`normaliseCredentialValue`), and so must
  * the values callers look up. References are not checked here (the store checks them on
  * import): a credential whose holder is unknown is still found, and the rules refuse it.
+ * Each Holder also carries the process-wide dense indices (dense-ids.ts) of its subject and
+ * household, by which the checkpoint keeps its state; building a snapshot gives every person,
+ * household and vehicle it links an index, and never takes one back.
  */
 export class RegistrySnapshot implements RegistryView {
   private readonly credentialsByKind = new Map<CredentialKind, Map<string, Holder>>();
-  private readonly persons = new Map<string, Person>();
+  /** Each person with their part of every Holder (see PersonLink), resolved once. */
+  private readonly persons = new Map<string, PersonLink>();
   private readonly households = new Map<string, Household>();
   private readonly vehicles = new Map<string, Vehicle>();
   private readonly regions = new Map<string, HighRiskRegion>();
@@ -55,19 +60,19 @@ export class RegistrySnapshot implements RegistryView {
 
   constructor(input: RegistrySnapshotInput) {
     for (const h of input.households ?? NONE) this.households.set(h.id, h);
-    for (const p of input.persons ?? NONE) this.persons.set(p.id, p);
     for (const v of input.vehicles ?? NONE) this.vehicles.set(v.id, v);
     for (const r of input.highRiskRegions ?? NONE) this.regions.set(r.code, r);
     for (const v of input.visitors ?? NONE) append(this.visitorsByPerson, v.personId, v);
     for (const q of input.quarantineOrders ?? NONE) this.indexOrder(q);
     const householdOrders = this.householdOrders();
+    for (const p of input.persons ?? NONE) this.persons.set(p.id, this.linkPerson(p, householdOrders));
     for (const c of input.credentials ?? NONE) {
       let byValue = this.credentialsByKind.get(c.kind);
       if (!byValue) {
         byValue = new Map();
         this.credentialsByKind.set(c.kind, byValue);
       }
-      byValue.set(c.value, this.link(c, householdOrders));
+      byValue.set(c.value, this.link(c));
       if (c.kind === 'workcert') append(this.workcertsByPerson, c.holderId, c);
     }
     this.size = {
@@ -90,7 +95,7 @@ export class RegistrySnapshot implements RegistryView {
   }
 
   person(id: string): Person | undefined {
-    return this.persons.get(id);
+    return this.persons.get(id)?.person;
   }
 
   household(id: string): Household | undefined {
@@ -138,25 +143,48 @@ export class RegistrySnapshot implements RegistryView {
   }
 
   /** Links a credential to its holder once, so that a decision needs a single lookup. */
-  private link(c: Credential, householdOrders: ReadonlyMap<string, readonly QuarantineOrder[]>): Holder {
+  private link(c: Credential): Holder {
     // Every holder has the same shape (absent parts are undefined, not missing) so that the
     // rules' property reads stay monomorphic on the decision path.
     if (c.kind === 'plate') {
+      const vehicle = this.vehicles.get(c.holderId);
       return {
         credential: c,
         person: undefined,
         household: undefined,
-        vehicle: this.vehicles.get(c.holderId),
+        vehicle,
         orders: NONE,
+        subjectIndex: vehicle === undefined ? -1 : SUBJECT_IDS.indexOf(vehicle.id),
+        householdIndex: -1,
       };
     }
-    const person = this.persons.get(c.holderId);
-    const own = person && this.ordersByPerson.get(person.id);
-    const householdId = person?.householdId;
+    const p = this.persons.get(c.holderId) ?? UNKNOWN_PERSON;
+    return {
+      credential: c,
+      person: p.person,
+      household: p.household,
+      vehicle: undefined,
+      orders: p.orders,
+      subjectIndex: p.subjectIndex,
+      householdIndex: p.householdIndex,
+    };
+  }
+
+  private linkPerson(
+    person: Person,
+    householdOrders: ReadonlyMap<string, readonly QuarantineOrder[]>,
+  ): PersonLink {
+    const own = this.ordersByPerson.get(person.id);
+    const householdId = person.householdId;
     const household = householdId === undefined ? undefined : this.households.get(householdId);
     const shared = householdId === undefined ? undefined : householdOrders.get(householdId);
-    const orders = own && shared ? [...own, ...shared] : (own ?? shared ?? NONE);
-    return { credential: c, person, household, vehicle: undefined, orders };
+    return {
+      person,
+      household,
+      orders: own && shared ? [...own, ...shared] : (own ?? shared ?? NONE),
+      subjectIndex: SUBJECT_IDS.indexOf(person.id),
+      householdIndex: household === undefined ? -1 : HOUSEHOLD_IDS.indexOf(household.id),
+    };
   }
 
   /**
@@ -185,6 +213,17 @@ export class RegistrySnapshot implements RegistryView {
     else append(this.ordersByBuilding, t.building, q);
   }
 }
+
+/** The part of a Holder that depends only on the person, shared by all their credentials. */
+type PersonLink = Pick<Holder, 'person' | 'household' | 'orders' | 'subjectIndex' | 'householdIndex'>;
+
+const UNKNOWN_PERSON: PersonLink = Object.freeze({
+  person: undefined,
+  household: undefined,
+  orders: NONE,
+  subjectIndex: -1,
+  householdIndex: -1,
+});
 
 function append<T>(map: Map<string, T[]>, key: string, item: T): void {
   const list = map.get(key);

@@ -33,37 +33,60 @@ export interface Facts {
   /** Quarantine orders concerning the person, in any state: the rule judges time. */
   orders: readonly QuarantineOrder[];
   subject: Subject;
+  /** `Holder.subjectIndex` and `Holder.householdIndex`: -1 when there is no such holder. */
+  subjectIndex: number;
+  householdIndex: number;
   /** Registrations valid at the request's time (visitors and repair workers). */
   validRegistrations: readonly VisitorRegistration[];
   temperature: TemperatureReading | undefined;
 }
 
-const NONE: readonly never[] = [];
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * Field names of PassRequest, held in variables so that reads of them compile to keyed loads.
+ * A request built with object spread plus a new field (`{ ...incoming, at }`, as the checkpoint
+ * builds it) gets a hidden class of its own in V8 (Node 20), so a named read such as
+ * `request.at` misses every inline cache and calls into the runtime: about 2 µs per decision,
+ * most of it for the optional fields that are absent. A keyed read whose cache has gone
+ * megamorphic looks the field up in the object's own descriptors without the runtime, and `in`
+ * does the same for absent fields. Measured in bench/decide.ts; see docs/performance.md.
+ */
+const AT = 'at';
+const SHIFT = 'shift';
+const CREDENTIAL = 'credential';
+const DIRECTION = 'direction';
+const PURPOSE = 'purpose';
+const OVERRIDE = 'override';
 
 export function resolveFacts(registry: RegistryView, ctx: LaneContext, request: PassRequest): Facts {
-  const presented = request.credential;
+  const at = request[AT];
+  const presented = request[CREDENTIAL];
+  const direction = DIRECTION in request ? request[DIRECTION] : undefined;
   const holder = presented ? registry.holder(presented.kind, presented.value) : undefined;
   const person = holder?.person;
   const vehicle = holder?.vehicle;
   return {
     request,
-    at: request.at,
-    shift: request.shift,
+    at,
+    shift: request[SHIFT],
     presented,
-    purpose: request.purpose,
-    override: request.override,
-    direction: request.direction ?? ctx.lane.direction,
+    purpose: PURPOSE in request ? request[PURPOSE] : undefined,
+    override: OVERRIDE in request ? request[OVERRIDE] : undefined,
+    direction: direction ?? ctx.lane.direction,
     credential: holder?.credential,
     person,
     household: holder?.household,
     vehicle,
     orders: holder?.orders ?? NONE,
     subject: subjectOf(person, vehicle),
+    subjectIndex: holder === undefined ? -1 : holder.subjectIndex,
+    householdIndex: holder === undefined ? -1 : holder.householdIndex,
     validRegistrations:
       person === undefined || person.kind === 'resident' || person.kind === 'staff'
         ? NONE
-        : validRegistrations(registry, person.id, request.at),
-    temperature: ctx.latestTemperature(request.at),
+        : validRegistrations(registry, person.id, at),
+    temperature: ctx.latestTemperature(at),
   };
 }
 

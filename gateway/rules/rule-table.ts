@@ -164,7 +164,7 @@ export const RULES: readonly Rule[] = [
       if (f.direction !== 'out' || f.person?.kind !== 'resident' || f.household === undefined)
         return undefined;
       const quota = f.household.quota ?? policy.householdQuota;
-      const used = ctx.householdExits(f.household.id, f.at - quota.periodMs);
+      const used = ctx.householdExits(f.household.id, f.at - quota.periodMs, f.householdIndex);
       return used >= quota.exits
         ? deny('HOUSEHOLD_QUOTA_EXCEEDED', { used, allowed: quota.exits })
         : undefined;
@@ -275,7 +275,7 @@ export const RULES: readonly Rule[] = [
       policy.antiPassback &&
       f.direction === 'in' &&
       f.subject.kind !== 'unknown' &&
-      ctx.lastDirection(f.subject.id) === 'in'
+      ctx.lastDirection(f.subject.id, f.subjectIndex) === 'in'
         ? deny('ANTI_PASSBACK')
         : undefined,
   },

@@ -45,6 +45,13 @@ export interface Holder {
   vehicle: Vehicle | undefined;
   /** Quarantine orders naming the person, their household, building or unit, in any state. */
   orders: readonly QuarantineOrder[];
+  /**
+   * The dense index (`SUBJECT_IDS` in registry/dense-ids.ts) of the subject, the person or the
+   * vehicle, whose id the decision's subject carries; -1 when the registry does not know them.
+   */
+  subjectIndex: number;
+  /** The dense index (`HOUSEHOLD_IDS`) of `household`; -1 when there is none. */
+  householdIndex: number;
 }
 
 /**
@@ -86,10 +93,17 @@ export interface LaneContext {
   latestTemperature(at: number): TemperatureReading | undefined;
   /** True when any of these persons presented a valid credential at this lane within the escort window. */
   escortPresented(personIds: readonly string[], at: number): boolean;
-  /** The last direction this subject (person or vehicle id) passed in, anywhere on the site. */
-  lastDirection(subjectId: string): Direction | undefined;
-  /** How many times this household's residents were let out at or after `since` (epoch ms). */
-  householdExits(householdId: string, since: number): number;
+  /**
+   * The last direction this subject (person or vehicle id) passed in, anywhere on the site.
+   * `subjectIndex` is the subject's `Holder.subjectIndex` when the caller has it: the same
+   * subject as the id, so an implementation may answer from it instead (O(1), no hashing).
+   */
+  lastDirection(subjectId: string, subjectIndex?: number): Direction | undefined;
+  /**
+   * How many times this household's residents were let out at or after `since` (epoch ms).
+   * `householdIndex` is the household's `Holder.householdIndex`, as for `lastDirection`.
+   */
+  householdExits(householdId: string, since: number, householdIndex?: number): number;
   /** True when this QR code id was already accepted once (replay). */
   codeSeen(codeId: string): boolean;
 }

@@ -1,0 +1,76 @@
+import type { Direction } from '../domain/model.js';
+
+/**
+ * Per-subject and per-household state kept by dense index (registry/dense-ids.ts) rather than
+ * in string-keyed maps: at a million persons a lookup by id in a map costs several cache
+ * misses per decision, a typed array one at most. Both tables answer "nothing known" for an
+ * index they have never stored, so they can be read with any index the ids table gave out.
+ */
+
+const UNKNOWN = 0;
+const IN = 1;
+const OUT = 2;
+
+/** The last direction each subject passed in: one byte per subject. */
+export class DirectionTable {
+  private codes = new Int8Array(1024);
+
+  get(index: number): Direction | undefined {
+    const code = index < this.codes.length ? this.codes[index] : UNKNOWN;
+    return code === IN ? 'in' : code === OUT ? 'out' : undefined;
+  }
+
+  set(index: number, direction: Direction): void {
+    if (index >= this.codes.length) {
+      const grown = new Int8Array(Math.max(2 * this.codes.length, index + 1));
+      grown.set(this.codes);
+      this.codes = grown;
+    }
+    this.codes[index] = direction === 'in' ? IN : OUT;
+  }
+}
+
+/**
+ * Times residents of each household were let out, in journal order; on each add, leading
+ * entries older than `memoryMs` before the added time are forgotten. `latest` holds each
+ * household's most recent exit, so a household with none since the asked instant, the usual
+ * case, is answered without touching its list.
+ */
+export class ExitTimes {
+  private latest = new Float64Array(1024).fill(Number.NEGATIVE_INFINITY);
+  /** Kept packed (never holey) so that V8 keeps fast elements at any size. */
+  private readonly lists: (number[] | undefined)[] = [];
+
+  constructor(private readonly memoryMs: number) {}
+
+  /** How many exits at or after `since`. */
+  countSince(index: number, since: number): number {
+    if (index >= this.latest.length || (this.latest[index] as number) < since) return 0;
+    const list = this.lists[index];
+    if (list === undefined) return 0;
+    let n = 0;
+    for (const t of list) if (t >= since) n++;
+    return n;
+  }
+
+  add(index: number, at: number): void {
+    if (index >= this.latest.length) {
+      const grown = new Float64Array(Math.max(2 * this.latest.length, index + 1));
+      grown.fill(Number.NEGATIVE_INFINITY, this.latest.length);
+      grown.set(this.latest);
+      this.latest = grown;
+    }
+    while (this.lists.length <= index) this.lists.push(undefined);
+    let list = this.lists[index];
+    if (list === undefined) {
+      list = [];
+      this.lists[index] = list;
+    }
+    list.push(at);
+    let old = 0;
+    while (old < list.length && (list[old] as number) < at - this.memoryMs) old++;
+    if (old > 0) list.splice(0, old);
+    // Only entries older than `at` are forgotten, so the newest is never among them.
+    this.latest[index] = Math.max(this.latest[index] as number, at);
+  }
+}

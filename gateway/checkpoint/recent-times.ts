@@ -1,0 +1,46 @@
+/** Below this many keys a map is never swept on insert (the timer's `forgetBefore` still runs). */
+const MIN_SWEEP = 4096;
+
+/**
+ * Keys (person ids, QR code ids) with the time they were last seen, forgetting those older than
+ * a window. Sweeps on insert are amortised: one runs only when the map has doubled since the
+ * last, so a replay with more keys inside the window than the threshold costs O(1) per insert
+ * instead of a sweep of the whole map per insert (which made a long replay quadratic).
+ *
+ * Contract: `get` and `has` may return keys older than the window; readers compare times.
+ */
+export class RecentTimes {
+  private readonly times = new Map<string, number>();
+  private sweepAbove = MIN_SWEEP;
+
+  constructor(private readonly windowMs: number) {}
+
+  get size(): number {
+    return this.times.size;
+  }
+
+  get(key: string): number | undefined {
+    return this.times.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.times.has(key);
+  }
+
+  set(key: string, at: number): void {
+    this.times.set(key, at);
+    if (this.times.size > this.sweepAbove) {
+      this.forgetBefore(at - this.windowMs);
+      this.sweepAbove = Math.max(MIN_SWEEP, 2 * this.times.size);
+    }
+  }
+
+  /** Forgets keys last seen more than the window before `now`. */
+  forgetOlderThanWindow(now: number): void {
+    this.forgetBefore(now - this.windowMs);
+  }
+
+  private forgetBefore(before: number): void {
+    for (const [key, t] of this.times) if (t < before) this.times.delete(key);
+  }
+}
