@@ -198,7 +198,9 @@ ${devices.join('\n')}
     simLate: number;
     limit: number;
   }[] = [];
+  const started = now();
   for (let i = 0; i < READS; i++) {
+    if (i > 0 && i % 100 === 0) process.stderr.write(`${i} reads, ${((now() - started) / i).toFixed(0)} ms each\n`);
     const pd = pds[i % pds.length] as SimulatedPd;
     const model = pd.model;
     let raw: { startedAt: number; finishedAt: number } | undefined;
@@ -210,12 +212,13 @@ ${devices.join('\n')}
     const onOutput = (e: { index: number; active: boolean; at: number }) => {
       if (e.index === 0 && e.active) unlockedAt ??= e.at;
     };
-    const onText = () => {
-      if (unlockedAt !== undefined) texted = true;
+    // The TEXT command, not a change of the display: the same text may still be showing.
+    const onCommand = (c: { type: string }) => {
+      if (c.type === 'TEXT' && unlockedAt !== undefined) texted = true;
     };
     model.on('reportSent', onSent);
     model.on('output', onOutput);
-    model.on('text', onText);
+    model.on('command', onCommand);
     // Presented at a random moment of the polling round.
     await new Promise((r) => setTimeout(r, Math.random() * 150));
     const t0 = now();
@@ -226,7 +229,7 @@ ${devices.join('\n')}
     await waitFor('the lock to fall back', () => model.outputs()[0] === false);
     model.off('reportSent', onSent);
     model.off('output', onOutput);
-    model.off('text', onText);
+    model.off('command', onCommand);
     const r = raw as { startedAt: number; finishedAt: number };
     const poll = [...writes].reverse().find((w) => w.address === pd.address && w.at < r.startedAt);
     const out = writes.find((w) => w.address === pd.address && w.at > r.finishedAt - 1);
@@ -288,5 +291,6 @@ ${devices.join('\n')}
 
 main().catch((err: unknown) => {
   console.error(err);
-  process.exitCode = 1;
+  // The line, the simulator and socat would keep the process alive.
+  process.exit(1);
 });
