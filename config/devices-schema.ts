@@ -134,3 +134,77 @@ export const idcardSchema = z.strictObject({
 });
 
 export type IdcardDeviceConfig = z.output<typeof idcardDeviceSchema>;
+
+const address = z.number().int().min(0).max(0xffff);
+
+export const modbusBoardSchema = z.strictObject({
+  id: slug.describe('Device id of the relay/IO board, unique across the site.'),
+  line: slug.describe('Id of the serial line (RS-485) the board is on; it may share it with OSDP readers.'),
+  unit: z
+    .number()
+    .int()
+    .min(1)
+    .max(247)
+    .describe('Modbus server address of the board (1–247), unique on its line.'),
+  inputs: z
+    .strictObject({
+      address: address.default(0).describe('First discrete input polled (0-based, as on the wire).'),
+      count: z.number().int().min(1).max(2000).default(8).describe('How many discrete inputs are polled.'),
+    })
+    .prefault({})
+    .describe('The block of discrete inputs (function 02) read every poll.'),
+});
+
+export const barrierSchema = z.strictObject({
+  id: slug.describe('Device id of the barrier, unique across the site.'),
+  lane: slug.describe('Vehicle lane whose decisions raise this barrier.'),
+  board: slug.describe('Id of the relay/IO board under modbus.boards that drives it.'),
+  coils: z
+    .strictObject({
+      open: address.describe('Coil wired to the controller’s OPEN contact.'),
+      close: address.describe('Coil wired to CLOSE.'),
+      stop: address.optional().describe('Coil wired to STOP, if the controller has one.'),
+    })
+    .describe('Relay coils (0-based, as on the wire).'),
+  inputs: z
+    .strictObject({
+      loop: z
+        .number()
+        .int()
+        .min(0)
+        .describe('Input index (within the polled block) of the safety loop under the arm.'),
+      upLimit: z.number().int().min(0).describe('Input index of the arm’s up limit switch.'),
+      downLimit: z.number().int().min(0).describe('Input index of the arm’s down limit switch.'),
+      fire: z.number().int().min(0).optional().describe('Input index of a fire-alarm contact on this board.'),
+    })
+    .describe('Inputs, as indexes into the board’s polled block.'),
+  pulseSeconds: z.number().positive().max(5).default(0.5).describe('How long a relay closes a contact.'),
+  settleSeconds: z
+    .number()
+    .min(0)
+    .max(60)
+    .default(1)
+    .describe('After the last permitted vehicle has left the loop, wait this long before lowering.'),
+  travelSeconds: z
+    .number()
+    .positive()
+    .max(120)
+    .default(10)
+    .describe('The arm must reach its limit this long after a command, or BARRIER_STUCK.'),
+  passSeconds: z
+    .number()
+    .positive()
+    .max(600)
+    .default(30)
+    .describe('A raise that no vehicle drives through is lowered after this long.'),
+});
+
+export const modbusSchema = z.strictObject({
+  boards: z
+    .array(modbusBoardSchema)
+    .default([])
+    .describe('Modbus RTU relay/IO boards (barrier gates, strikes).'),
+});
+
+export type ModbusBoardConfigEntry = z.output<typeof modbusBoardSchema>;
+export type BarrierConfigEntry = z.output<typeof barrierSchema>;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { DIRECTIONS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
 import { LOG_LEVELS } from '../gateway/logging.js';
 import type { Policy } from '../gateway/rules/types.js';
-import { idcardSchema, osdpSchema, serialLineSchema } from './devices-schema.js';
+import { barrierSchema, idcardSchema, modbusSchema, osdpSchema, serialLineSchema } from './devices-schema.js';
 
 /** Ids appear in MQTT topics, InfluxDB tags and file names: keep them to a safe alphabet. */
 const slug = z
@@ -226,26 +226,45 @@ function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): vo
   const lines = new Set(records(config.lines).map((l) => l.id));
   const ids = new Set<unknown>();
   const addresses = new Set<string>();
-  for (const family of ['osdp', 'idcard'] as const) {
+  const boards = new Set<unknown>();
+  const families = [
+    ['osdp', 'devices'],
+    ['idcard', 'devices'],
+    ['modbus', 'boards'],
+  ] as const;
+  for (const [family, list] of families) {
     const section = isRecord(config[family]) ? config[family] : {};
     // Indexed over the raw list, so a path names the right entry even next to a malformed one.
-    (Array.isArray(section.devices) ? section.devices : []).forEach((device: unknown, i) => {
+    (Array.isArray(section[list]) ? section[list] : []).forEach((device: unknown, i) => {
       if (!isRecord(device)) return;
       const issue = (field: string, message: string) =>
-        ctx.addIssue({ code: 'custom', path: [family, 'devices', i, field], message });
+        ctx.addIssue({ code: 'custom', path: [family, list, i, field], message });
       if (ids.has(device.id)) issue('id', `duplicate device id "${device.id}"`);
       ids.add(device.id);
       if (typeof device.line === 'string' && !lines.has(device.line))
         issue('line', `no line "${device.line}" under lines`);
       if (typeof device.lane === 'string' && !lanes.has(device.lane))
         issue('lane', `no lane "${device.lane}" in gates`);
-      if (family !== 'osdp') return;
-      const key = `${device.line}/${device.address}`;
+      if (family === 'idcard') return;
+      if (family === 'modbus') boards.add(device.id);
+      const field = family === 'osdp' ? 'address' : 'unit';
+      const key = `${family}/${device.line}/${device[field]}`;
       if (addresses.has(key))
-        issue('address', `address ${device.address} is used twice on line "${device.line}"`);
+        issue(field, `${field} ${device[field]} is used twice on line "${device.line}"`);
       addresses.add(key);
     });
   }
+  (Array.isArray(config.barriers) ? config.barriers : []).forEach((barrier: unknown, i) => {
+    if (!isRecord(barrier)) return;
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['barriers', i, field], message });
+    if (ids.has(barrier.id)) issue('id', `duplicate device id "${barrier.id}"`);
+    ids.add(barrier.id);
+    if (typeof barrier.board === 'string' && !boards.has(barrier.board))
+      issue('board', `no board "${barrier.board}" under modbus.boards`);
+    if (typeof barrier.lane === 'string' && !lanes.has(barrier.lane))
+      issue('lane', `no lane "${barrier.lane}" in gates`);
+  });
 }
 
 export const configSchema = z
@@ -267,6 +286,8 @@ export const configSchema = z
       .describe('Serial lines (RS-485 buses): one owner each, shared by every device wired to it.'),
     osdp: osdpSchema.prefault({}).describe('OSDP readers and door modules (SIA OSDP 2.2 / IEC 60839-11-5).'),
     idcard: idcardSchema.prefault({}).describe('Resident ID-card readers.'),
+    modbus: modbusSchema.prefault({}).describe('Modbus RTU relay/IO boards on the serial lines.'),
+    barriers: z.array(barrierSchema).default([]).describe('Vehicle barriers driven through relay/IO boards.'),
     registry: z
       .strictObject({
         pseudonymKeyFile: z

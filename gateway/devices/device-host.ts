@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { SerialLineConfig } from '../../config/devices-schema.js';
 import { HalfDuplexLine } from '../../drivers/line/half-duplex-line.js';
+import { modbusIdleGapCharacters } from '../../drivers/modbus/timing.js';
 import type { ByteTransport } from '../../drivers/transport/byte-transport.js';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { childLogger } from '../logging.js';
 import type { Site } from '../site.js';
+import { buildBarriers, linesWithModbus } from './barrier-devices.js';
 import type { DeviceContext, DeviceModule, DeviceState } from './device-module.js';
 import { buildIdCards } from './idcard-devices.js';
 import { buildOsdp } from './osdp-devices.js';
@@ -34,10 +36,15 @@ export class DeviceHost {
     const { site, log } = options;
     this.port = new SiteLanePort(site);
     this.fireSeen = site.checkpoint.fireActive;
+    const modbusLines = linesWithModbus(site.config.modbus.boards);
     for (const config of site.config.lines) {
       const transport =
         options.transportFor?.(config) ?? new SerialTransport({ path: config.path, baudRate: config.baud });
-      const line = new HalfDuplexLine(transport, { baudRate: config.baud });
+      // A line that carries Modbus boards keeps the RTU silence between frames (3.5 characters).
+      const idleGapCharacters = modbusLines.has(config.id)
+        ? Math.max(2, modbusIdleGapCharacters(config.baud))
+        : 2;
+      const line = new HalfDuplexLine(transport, { baudRate: config.baud, idleGapCharacters });
       const lineLog = childLogger(log, `line:${config.id}`);
       line.onState((state, error) => {
         if (state === 'up') lineLog.info({ path: transport.name }, 'serial line open');
@@ -56,7 +63,7 @@ export class DeviceHost {
         return line;
       },
     };
-    this.modules = [...buildOsdp(context), ...buildIdCards(context)];
+    this.modules = [...buildOsdp(context), ...buildIdCards(context), ...buildBarriers(context)];
     for (const module of this.modules) {
       for (const { laneId, actuator } of module.actuators ?? []) this.port.addActuator(laneId, actuator);
     }

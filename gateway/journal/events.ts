@@ -50,6 +50,12 @@ export const ALARM_CODES = [
   /** A device reported tamper (case opened, pulled off the wall) or a power failure. */
   'DEVICE_TAMPER',
   'DEVICE_POWER_FAILURE',
+  /** A barrier arm did not reach its up or down limit in time (jammed arm, relay that does nothing). */
+  'BARRIER_STUCK',
+  /** A vehicle on a barrier's loop without a pass: following a permitted car, or forcing the arm. */
+  'TAILGATING',
+  /** A relay board refused or did not acknowledge a coil write. */
+  'RELAY_FAILURE',
 ] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 

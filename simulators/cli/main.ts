@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerBarrier } from './barrier-command.js';
 import { registerIdcard } from './idcard-command.js';
 import { registerOsdp } from './osdp-command.js';
 import { registerQr } from './qr-command.js';
@@ -23,6 +24,7 @@ const program = new Command('gatewarden-sim')
 
 registerOsdp(program);
 registerIdcard(program);
+registerBarrier(program);
 registerQr(program);
 
 try {
