@@ -208,3 +208,48 @@ export const modbusSchema = z.strictObject({
 
 export type ModbusBoardConfigEntry = z.output<typeof modbusBoardSchema>;
 export type BarrierConfigEntry = z.output<typeof barrierSchema>;
+
+const usbId = z.number().int().min(0).max(0xffff);
+
+export const scannerSchema = z
+  .strictObject({
+    id: slug.describe('Device id of the scanner, unique across the site.'),
+    lane: slug.describe('Lane whose passes this scanner reads; the lane’s door or barrier acts on them.'),
+    serial: z
+      .strictObject({
+        path: z
+          .string()
+          .min(1)
+          .describe('Serial device of the scanner (its own port: /dev/ttyACM0, /dev/serial/by-id/…).'),
+        baud: z
+          .union(BAUD_RATES.map((b) => z.literal(b)))
+          .default(9600)
+          .describe('Baud rate, 8N1.'),
+        terminator: z
+          .enum(['cr', 'lf', 'crlf'])
+          .default('cr')
+          .describe('Suffix the scanner sends after each code.'),
+        prefix: z.string().optional().describe('Prefix configured on the scanner; stripped, and required.'),
+      })
+      .optional()
+      .describe('A scanner in serial line mode (RS-232, or USB CDC-ACM).'),
+    hid: z
+      .strictObject({
+        vendorId: usbId.describe('USB vendor id (e.g. 0x0c2e); write hex as 0x… in YAML.'),
+        productId: usbId.describe('USB product id.'),
+        serialNumber: z.string().optional().describe('Tells two scanners of one model apart.'),
+        mode: z
+          .enum(['auto', 'pos', 'keyboard'])
+          .default('auto')
+          .describe('HID POS (usage page 0x8C) or keyboard wedge; auto prefers POS.'),
+      })
+      .optional()
+      .describe('A USB scanner read through hidraw (node-hid).'),
+    encoding: z
+      .enum(['utf-8', 'gb18030'])
+      .default('utf-8')
+      .describe('How the scanner encodes non-ASCII text.'),
+  })
+  .refine((s) => (s.serial === undefined) !== (s.hid === undefined), 'give exactly one of serial or hid');
+
+export type ScannerConfigEntry = z.output<typeof scannerSchema>;

@@ -11,7 +11,14 @@ import { z } from 'zod';
 import { DIRECTIONS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
 import { LOG_LEVELS } from '../gateway/logging.js';
 import type { Policy } from '../gateway/rules/types.js';
-import { barrierSchema, idcardSchema, modbusSchema, osdpSchema, serialLineSchema } from './devices-schema.js';
+import {
+  barrierSchema,
+  idcardSchema,
+  modbusSchema,
+  osdpSchema,
+  scannerSchema,
+  serialLineSchema,
+} from './devices-schema.js';
 
 /** Ids appear in MQTT topics, InfluxDB tags and file names: keep them to a safe alphabet. */
 const slug = z
@@ -254,6 +261,15 @@ function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): vo
       addresses.add(key);
     });
   }
+  (Array.isArray(config.scanners) ? config.scanners : []).forEach((scanner: unknown, i) => {
+    if (!isRecord(scanner)) return;
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['scanners', i, field], message });
+    if (ids.has(scanner.id)) issue('id', `duplicate device id "${scanner.id}"`);
+    ids.add(scanner.id);
+    if (typeof scanner.lane === 'string' && !lanes.has(scanner.lane))
+      issue('lane', `no lane "${scanner.lane}" in gates`);
+  });
   (Array.isArray(config.barriers) ? config.barriers : []).forEach((barrier: unknown, i) => {
     if (!isRecord(barrier)) return;
     const issue = (field: string, message: string) =>
@@ -288,6 +304,10 @@ export const configSchema = z
     idcard: idcardSchema.prefault({}).describe('Resident ID-card readers.'),
     modbus: modbusSchema.prefault({}).describe('Modbus RTU relay/IO boards on the serial lines.'),
     barriers: z.array(barrierSchema).default([]).describe('Vehicle barriers driven through relay/IO boards.'),
+    scanners: z
+      .array(scannerSchema)
+      .default([])
+      .describe('QR and barcode scanners (serial line mode or USB HID).'),
     registry: z
       .strictObject({
         pseudonymKeyFile: z

@@ -10,6 +10,7 @@ import { buildBarriers, linesWithModbus } from './barrier-devices.js';
 import type { DeviceContext, DeviceModule, DeviceState } from './device-module.js';
 import { buildIdCards } from './idcard-devices.js';
 import { buildOsdp } from './osdp-devices.js';
+import { buildScanners } from './scanner-devices.js';
 import { SiteLanePort } from './site-lane-port.js';
 
 export interface DeviceHostOptions {
@@ -63,7 +64,12 @@ export class DeviceHost {
         return line;
       },
     };
-    this.modules = [...buildOsdp(context), ...buildIdCards(context), ...buildBarriers(context)];
+    this.modules = [
+      ...buildOsdp(context),
+      ...buildIdCards(context),
+      ...buildBarriers(context),
+      ...buildScanners(context),
+    ];
     for (const module of this.modules) {
       for (const { laneId, actuator } of module.actuators ?? []) this.port.addActuator(laneId, actuator);
     }
