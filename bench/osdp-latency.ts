@@ -200,7 +200,8 @@ ${devices.join('\n')}
   }[] = [];
   const started = now();
   for (let i = 0; i < READS; i++) {
-    if (i > 0 && i % 100 === 0) process.stderr.write(`${i} reads, ${((now() - started) / i).toFixed(0)} ms each\n`);
+    if (i > 0 && i % 100 === 0)
+      process.stderr.write(`${i} reads, ${((now() - started) / i).toFixed(0)} ms each\n`);
     const pd = pds[i % pds.length] as SimulatedPd;
     const model = pd.model;
     let raw: { startedAt: number; finishedAt: number } | undefined;
