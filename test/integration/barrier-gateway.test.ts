@@ -16,20 +16,13 @@ import { BarrierBusSimulator } from '../../simulators/barrier/bus-simulator.js';
 import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
 import { SimulatedPd } from '../../simulators/osdp/pd-responder.js';
 import { PtyPair } from '../../simulators/shared/pty-pair.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { type CliResult, ROOT, ScratchSite } from './helpers/cli.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function waitFor(what: string, condition: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('a barrier and a card reader sharing one RS-485 line', () => {
   it('raises for a resident, lowers only after the car has cleared the loop, stays down for an unknown card', async () => {

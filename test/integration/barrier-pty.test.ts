@@ -27,6 +27,7 @@ import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
 import { SimulatedPd } from '../../simulators/osdp/pd-responder.js';
 import { PtyPair } from '../../simulators/shared/pty-pair.js';
 import { barrierLanePort, silentLog, standardBarrier } from '../helpers/barrier-rig.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { laneContext, NOW, policy, registry } from '../helpers/world.js';
 
 const BAUD = 9600;
@@ -43,13 +44,6 @@ function plateDecision(plate: string): Decision {
   });
 }
 
-async function waitFor(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const cleanups: (() => Promise<void>)[] = [];

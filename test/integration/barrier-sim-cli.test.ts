@@ -14,17 +14,10 @@ import { ModbusBoardSession } from '../../drivers/modbus/board-session.js';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { PtyPair } from '../../simulators/shared/pty-pair.js';
 import { ALLOW, barrierLanePort, silentLog, standardBarrier } from '../helpers/barrier-rig.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const COMMAND = join(ROOT, 'dist/simulators/cli/main.js');
-
-async function waitFor(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

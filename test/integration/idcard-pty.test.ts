@@ -21,6 +21,7 @@ import { TEST_DECK } from '../../simulators/idcard/deck.js';
 import { IdCardSimulator } from '../../simulators/idcard/simulator.js';
 import { PtyPair } from '../../simulators/shared/pty-pair.js';
 import { memoryLog, recordingLanePort } from '../helpers/idcard-lane.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { laneContext, NOW, policy, registry } from '../helpers/world.js';
 
 const BAUD = 115200;
@@ -48,14 +49,6 @@ function worldWithDeckVisitor(): RegistryView {
       return typeof member === 'function' ? member.bind(target) : member;
     },
   });
-}
-
-async function waitFor(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -18,6 +18,7 @@ import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
 import { SimulatedPd } from '../../simulators/osdp/pd-responder.js';
 import { PtyPair } from '../../simulators/shared/pty-pair.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const BAUD = 38400;
 const MASTER = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
@@ -33,14 +34,6 @@ function seeded(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-async function waitFor(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 interface Rig {

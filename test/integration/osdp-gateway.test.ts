@@ -15,20 +15,13 @@ import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
 import { SimulatedPd } from '../../simulators/osdp/pd-responder.js';
 import { PtyPair } from '../../simulators/shared/pty-pair.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { type CliResult, ScratchSite } from './helpers/cli.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function waitFor(what: string, condition: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('an OSDP reader and door driven by the gateway', () => {
   it('provisions the reader, unlocks for a registered card, refuses an unknown one, survives a pulled cable, and journals it all', async () => {

@@ -15,18 +15,11 @@ import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { childLogger } from '../../gateway/logging.js';
 import { PtyPair } from '../../simulators/shared/pty-pair.js';
 import { memoryLog, recordingLanePort } from '../helpers/idcard-lane.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const COMMAND = join(ROOT, 'dist/simulators/cli/main.js');
 const BAUD = 115200;
-
-async function waitFor(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -14,6 +14,7 @@ import { MemoryBus } from '../../drivers/transport/memory-bus.js';
 import type { Decision, PresentedCredential } from '../../gateway/rules/types.js';
 import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
 import { SimulatedPd } from '../../simulators/osdp/pd-responder.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const ALLOW: Decision = {
   allow: true,
@@ -56,13 +57,6 @@ class RecordingPort implements LanePort {
   }
 }
 
-async function waitFor(what: string, condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const stops: (() => Promise<void>)[] = [];
