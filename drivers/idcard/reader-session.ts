@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { HalfDuplexLine } from '../line/half-duplex-line.js';
-import { type Clock, systemClock } from '../shared/clock.js';
+import { type Clock, InterruptibleSleep, systemClock } from '../shared/clock.js';
 import { encodeRequest } from './framing/codec.js';
 import { decodeReply, encodeCommand, type SamCommand, type SamReply } from './messages.js';
 import { SamReplyCollector } from './reply-collector.js';
@@ -116,7 +116,7 @@ export class IdCardReaderSession extends EventEmitter<ReaderSessionEvents> {
   private readonly clock: Clock;
   private state: ReaderState = 'starting';
   private running = false;
-  private wake: (() => void) | undefined;
+  private readonly nap: InterruptibleSleep;
   private loopDone: Promise<void> = Promise.resolve();
   private lastReplyAt = 0;
   /** The card last reported (read or failed) while it stays on the reader. */
@@ -126,9 +126,10 @@ export class IdCardReaderSession extends EventEmitter<ReaderSessionEvents> {
     super();
     this.timing = { ...DEFAULT_SAM_TIMING, ...options.timing };
     this.clock = options.clock ?? systemClock;
+    this.nap = new InterruptibleSleep(this.clock);
     options.line.onState((state) => {
       if (state === 'down') this.goOffline('line down');
-      this.poke();
+      this.nap.wake();
     });
   }
 
@@ -140,7 +141,7 @@ export class IdCardReaderSession extends EventEmitter<ReaderSessionEvents> {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.poke();
+    this.nap.wake();
     await this.loopDone;
   }
 
@@ -163,13 +164,13 @@ export class IdCardReaderSession extends EventEmitter<ReaderSessionEvents> {
     while (this.running) {
       if (!this.options.line.isUp) {
         if (this.state === 'starting') this.goOffline('line down');
-        await this.idle(this.timing.reconnectIntervalMs);
+        await this.nap.sleep(this.timing.reconnectIntervalMs);
       } else if (this.state === 'online') {
         await this.poll();
-        if (this.isOnline()) await this.idle(this.timing.pollIntervalMs);
+        if (this.isOnline()) await this.nap.sleep(this.timing.pollIntervalMs);
       } else {
         await this.probe();
-        if (!this.isOnline()) await this.idle(this.timing.reconnectIntervalMs);
+        if (!this.isOnline()) await this.nap.sleep(this.timing.reconnectIntervalMs);
       }
     }
   }
@@ -354,24 +355,6 @@ export class IdCardReaderSession extends EventEmitter<ReaderSessionEvents> {
     this.state = 'fault';
     this.counters.faults++;
     this.emit('fault', status);
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        this.clock.clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
-  }
-
-  private poke(): void {
-    this.wake?.();
   }
 }
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { HalfDuplexLine } from '../line/half-duplex-line.js';
-import { type Clock, sleep, systemClock } from '../shared/clock.js';
+import { type Clock, InterruptibleSleep, sleep, systemClock } from '../shared/clock.js';
 import {
   type BoardState,
   type GuardedWrite,
@@ -68,7 +68,7 @@ export class ModbusBoardSession extends EventEmitter<ModbusBoardEvents> {
   private running = false;
   private subscribed = false;
   private readonly queue: Job[] = [];
-  private wake: (() => void) | undefined;
+  private readonly nap: InterruptibleSleep;
   private loopDone: Promise<void> = Promise.resolve();
   private latest: readonly boolean[] | undefined;
   private lastReplyAt = 0;
@@ -86,6 +86,7 @@ export class ModbusBoardSession extends EventEmitter<ModbusBoardEvents> {
     }
     this.timing = { ...DEFAULT_MODBUS_TIMING, ...options.timing };
     this.clock = options.clock ?? systemClock;
+    this.nap = new InterruptibleSleep(this.clock);
   }
 
   get name(): string {
@@ -108,7 +109,7 @@ export class ModbusBoardSession extends EventEmitter<ModbusBoardEvents> {
       this.subscribed = true;
       this.options.line.onState((state) => {
         if (state === 'down' && this.running) this.goOffline('line down');
-        this.poke();
+        this.nap.wake();
       });
     }
     this.running = true;
@@ -117,7 +118,7 @@ export class ModbusBoardSession extends EventEmitter<ModbusBoardEvents> {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.poke();
+    this.nap.wake();
     await this.loopDone;
     this.failQueued('stopped', `board ${this.name}: session stopped`);
   }
@@ -204,7 +205,7 @@ export class ModbusBoardSession extends EventEmitter<ModbusBoardEvents> {
         run: () => work().then(resolve, reject),
         fail: reject,
       });
-      this.poke();
+      this.nap.wake();
     });
   }
 
@@ -246,18 +247,18 @@ export class ModbusBoardSession extends EventEmitter<ModbusBoardEvents> {
       const now = this.clock.now();
       if (!this.options.line.isUp) {
         if (this.state === 'starting') this.goOffline('line down');
-        await this.idle(this.timing.reconnectIntervalMs);
+        await this.nap.sleep(Math.max(1, this.timing.reconnectIntervalMs));
       } else if (this.state === 'online') {
         const job = this.queue.shift();
         if (job) await job.run();
         else if (now >= this.nextPollAt) await this.poll(this.timing.attempts);
-        else await this.idle(this.nextPollAt - now);
+        else await this.nap.sleep(Math.max(1, this.nextPollAt - now));
       } else if (now >= this.nextPollAt) {
         // Starting or offline: one poll is the probe; any valid reply brings the board online.
         await this.poll(1);
         if (!this.isOnline()) this.nextPollAt = this.clock.now() + this.timing.reconnectIntervalMs;
       } else {
-        await this.idle(this.nextPollAt - now);
+        await this.nap.sleep(Math.max(1, this.nextPollAt - now));
       }
     }
   }
@@ -359,26 +360,5 @@ export class ModbusBoardSession extends EventEmitter<ModbusBoardEvents> {
 
   private failQueued(reason: ModbusFailure, message: string): void {
     for (const job of this.queue.splice(0)) job.fail(new ModbusError(message, reason));
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(
-        () => {
-          this.wake = undefined;
-          resolve();
-        },
-        Math.max(1, ms),
-      );
-      this.wake = () => {
-        this.clock.clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
-  }
-
-  private poke(): void {
-    this.wake?.();
   }
 }

@@ -19,3 +19,32 @@ export const systemClock: Clock = {
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
+
+/**
+ * A sleep that a polling loop can cut short: `sleep(ms)` resolves after `ms`, or at once when
+ * `wake()` is called (new work was queued, the loop is stopping). One sleeper at a time; a
+ * `wake()` with nobody asleep does nothing.
+ */
+export class InterruptibleSleep {
+  private wakeUp: (() => void) | undefined;
+
+  constructor(private readonly clock: Clock) {}
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        this.clock.clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+}

@@ -7,6 +7,7 @@ import { encodeRefusal, encodeResponse } from '../../drivers/modbus/responses.js
 import { type Clock, systemClock } from '../../drivers/shared/clock.js';
 import type { ByteTransport } from '../../drivers/transport/byte-transport.js';
 import { type RandomSource, randomBytesFrom, randomInt } from '../shared/random.js';
+import { TimerSet } from '../shared/timer-set.js';
 import type { RelayBoardModel } from './board-model.js';
 import { respond } from './board-responder.js';
 
@@ -90,7 +91,7 @@ export class BarrierBusSimulator extends EventEmitter<BarrierBusEvents> {
   private readonly random: RandomSource;
   private readonly byUnit = new Map<number, RelayBoardModel>();
   private readonly scanner: FrameScanner;
-  private readonly timers = new Set<unknown>();
+  private readonly timers: TimerSet;
   private noise: BusNoise | undefined;
   private noiseTimer: unknown;
   private quietTimer: unknown;
@@ -109,6 +110,7 @@ export class BarrierBusSimulator extends EventEmitter<BarrierBusEvents> {
     }
     this.baud = options.baud ?? 9600;
     this.clock = options.clock ?? systemClock;
+    this.timers = new TimerSet(this.clock, () => this.running);
     this.random = options.random ?? Math.random;
     this.scanner = new FrameScanner((data, at) => {
       const unit = data[at + OFFSET.UNIT];
@@ -144,7 +146,6 @@ export class BarrierBusSimulator extends EventEmitter<BarrierBusEvents> {
   /** Cancels pending replies and noise; closes the transport only if start() opened it. */
   async stop(): Promise<void> {
     this.running = false;
-    for (const handle of this.timers) this.clock.clearTimeout(handle);
     this.timers.clear();
     this.noiseTimer = this.quietTimer = undefined;
     this.scanner.reset();
@@ -159,7 +160,7 @@ export class BarrierBusSimulator extends EventEmitter<BarrierBusEvents> {
     )
       throw new RangeError('noise rate must be >= 0 and corruptReplies a probability');
     this.noise = noise;
-    this.cancel(this.noiseTimer);
+    this.timers.cancel(this.noiseTimer);
     this.noiseTimer = undefined;
     this.scheduleNoise();
   }
@@ -172,10 +173,12 @@ export class BarrierBusSimulator extends EventEmitter<BarrierBusEvents> {
       if (event.kind === 'rejected') this.counters.rejected++;
       else this.onFrame(event.frame, arrived);
     }
-    this.cancel(this.quietTimer);
+    this.timers.cancel(this.quietTimer);
     this.quietTimer = undefined;
     if (this.scanner.pending() > 0) {
-      this.quietTimer = this.schedule(this.options.interCharacterTimeoutMs ?? 20, () => this.scanner.reset());
+      this.quietTimer = this.timers.schedule(this.options.interCharacterTimeoutMs ?? 20, () =>
+        this.scanner.reset(),
+      );
     }
   }
 
@@ -183,7 +186,7 @@ export class BarrierBusSimulator extends EventEmitter<BarrierBusEvents> {
     this.counters.requests++;
     const receivedAt = Math.max(arrived, this.rxFreeAt) + wireTimeMs(frame.length, this.baud);
     this.rxFreeAt = receivedAt;
-    this.schedule(receivedAt - this.clock.now(), () => this.handle(frame));
+    this.timers.schedule(receivedAt - this.clock.now(), () => this.handle(frame));
   }
 
   private handle(frame: Buffer): void {
@@ -221,7 +224,7 @@ export class BarrierBusSimulator extends EventEmitter<BarrierBusEvents> {
     const startedAt = Math.max(now + (this.options.turnaroundMs ?? 2), this.txFreeAt);
     const finishedAt = startedAt + wireTimeMs(bytes.length, this.baud);
     this.txFreeAt = finishedAt;
-    this.schedule(finishedAt - now, () => {
+    this.timers.schedule(finishedAt - now, () => {
       this.options.transport.write(bytes).then(
         () => {
           this.counters.replies++;
@@ -237,7 +240,7 @@ export class BarrierBusSimulator extends EventEmitter<BarrierBusEvents> {
     const noise = this.noise;
     if (!noise || noise.ratePerSecond <= 0 || !this.running || this.noiseTimer !== undefined) return;
     const gap = (-Math.log(1 - this.random()) / noise.ratePerSecond) * 1000;
-    this.noiseTimer = this.schedule(gap, () => {
+    this.noiseTimer = this.timers.schedule(gap, () => {
       this.noiseTimer = undefined;
       this.burst(noise);
       this.scheduleNoise();
@@ -258,23 +261,5 @@ export class BarrierBusSimulator extends EventEmitter<BarrierBusEvents> {
   private writeFailed(error: unknown): void {
     this.counters.writeErrors++;
     this.emit('writeError', { error: error as Error, at: this.clock.now() });
-  }
-
-  private schedule(ms: number, fn: () => void): unknown {
-    const handle = this.clock.setTimeout(
-      () => {
-        this.timers.delete(handle);
-        if (this.running) fn();
-      },
-      Math.max(0, ms),
-    );
-    this.timers.add(handle);
-    return handle;
-  }
-
-  private cancel(handle: unknown): void {
-    if (handle === undefined) return;
-    this.clock.clearTimeout(handle);
-    this.timers.delete(handle);
   }
 }

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../../drivers/shared/clock.js';
 import type { ByteTransport } from '../../drivers/transport/byte-transport.js';
 import { OwnedListeners } from '../shared/owned-listeners.js';
 import { type RandomSource, randomBytesFrom, randomInt } from '../shared/random.js';
+import { TimerSet } from '../shared/timer-set.js';
 import { checkNoise, type FaultSettings, FaultTable, type NoiseSettings } from './faults.js';
 import type { PdResponse, SimulatedPd } from './pd-responder.js';
 
@@ -107,7 +108,7 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
   private readonly turnaroundMs: number;
   private readonly interCharacterTimeoutMs: number;
   private readonly parser = new OsdpParser();
-  private readonly timers = new Set<unknown>();
+  private readonly timers: TimerSet;
   private readonly subscriptions = new OwnedListeners();
   private readonly faultTable: FaultTable<SimulatedPd>;
   private noise: NoiseSettings | undefined;
@@ -134,6 +135,7 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
     this.turnaroundMs = turnaround;
     this.interCharacterTimeoutMs = options.interCharacterTimeoutMs ?? 20;
     this.clock = options.clock ?? systemClock;
+    this.timers = new TimerSet(this.clock, () => this.running);
     this.random = options.random ?? Math.random;
     this.faultTable = new FaultTable(this.random);
   }
@@ -179,7 +181,6 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
   async stop(): Promise<void> {
     this.running = false;
     this.subscriptions.dispose();
-    for (const handle of this.timers) this.clock.clearTimeout(handle);
     this.timers.clear();
     this.noiseTimer = this.interCharTimer = undefined;
     this.parser.reset();
@@ -204,7 +205,7 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
   setNoise(noise: NoiseSettings | undefined): void {
     if (noise) checkNoise(noise);
     this.noise = noise;
-    this.cancel(this.noiseTimer);
+    this.timers.cancel(this.noiseTimer);
     this.noiseTimer = undefined;
     this.scheduleNoise();
   }
@@ -215,10 +216,10 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
     if (!this.running) return;
     this.counters.rxBytes += bytes.length;
     for (const event of this.parser.push(bytes)) this.onEvent(event);
-    this.cancel(this.interCharTimer);
+    this.timers.cancel(this.interCharTimer);
     this.interCharTimer = undefined;
     if (this.parser.pending() > 0) {
-      this.interCharTimer = this.schedule(this.interCharacterTimeoutMs, () => {
+      this.interCharTimer = this.timers.schedule(this.interCharacterTimeoutMs, () => {
         this.counters.discardedBytes += this.parser.pending();
         this.parser.reset();
       });
@@ -243,7 +244,7 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
     const now = this.clock.now();
     const receivedAt = Math.max(now, this.rxFreeAt) + wireTimeMs(length, this.lineBaud);
     this.rxFreeAt = receivedAt;
-    this.schedule(receivedAt - now, () => {
+    this.timers.schedule(receivedAt - now, () => {
       for (const pd of targets) this.answer(pd, event);
     });
   }
@@ -274,7 +275,7 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
     const startedAt = Math.max(now + this.turnaroundMs + f.lateReplyMs, this.txFreeAt);
     const finishedAt = startedAt + wireTimeMs(bytes.length, this.lineBaud);
     this.txFreeAt = finishedAt;
-    this.schedule(finishedAt - now, () =>
+    this.timers.schedule(finishedAt - now, () =>
       this.send(pd, address, response, bytes, { startedAt, finishedAt, corrupt }),
     );
   }
@@ -327,7 +328,7 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
     if (!noise || !this.running || this.noiseTimer !== undefined) return;
     // Exponential gaps: bursts arrive as a Poisson process with the asked-for mean rate.
     const gap = (-Math.log(1 - this.random()) / noise.ratePerSecond) * 1000;
-    this.noiseTimer = this.schedule(gap, () => {
+    this.noiseTimer = this.timers.schedule(gap, () => {
       this.noiseTimer = undefined;
       this.burst(noise);
       this.scheduleNoise();
@@ -347,24 +348,6 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
       this.counters.writeErrors++;
       this.emit('writeError', { error: error as Error, at: this.clock.now() });
     });
-  }
-
-  private schedule(ms: number, fn: () => void): unknown {
-    const handle = this.clock.setTimeout(
-      () => {
-        this.timers.delete(handle);
-        if (this.running) fn();
-      },
-      Math.max(0, ms),
-    );
-    this.timers.add(handle);
-    return handle;
-  }
-
-  private cancel(handle: unknown): void {
-    if (handle === undefined) return;
-    this.clock.clearTimeout(handle);
-    this.timers.delete(handle);
   }
 
   private faultKey(target: number | 'bus'): SimulatedPd | 'bus' {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ExchangeResult, HalfDuplexLine } from '../../line/half-duplex-line.js';
-import { type Clock, systemClock } from '../../shared/clock.js';
+import { type Clock, InterruptibleSleep, systemClock } from '../../shared/clock.js';
 import { encodeFrame } from '../framing/codec.js';
 import type { OsdpFrame } from '../framing/frame.js';
 import { encodeCommand, type OsdpCommand } from '../messages/commands.js';
@@ -108,13 +108,14 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
   private readonly clock: Clock;
   private running = false;
   private cursor = -1;
-  private wake: (() => void) | undefined;
+  private readonly nap: InterruptibleSleep;
   private loopDone: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ControlPanelOptions) {
     super();
     this.timing = { ...DEFAULT_OSDP_TIMING, ...options.timing };
     this.clock = options.clock ?? systemClock;
+    this.nap = new InterruptibleSleep(this.clock);
     const seen = new Set<number>();
     this.pds = options.pds.map((config) => {
       if (config.address < 0 || config.address > 0x7e || seen.has(config.address)) {
@@ -145,7 +146,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     });
     options.line.onState((state) => {
       if (state === 'down') for (const pd of this.pds) this.goOffline(pd, 'line down');
-      this.poke();
+      this.nap.wake();
     });
   }
 
@@ -157,7 +158,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.poke();
+    this.nap.wake();
     await this.loopDone;
     for (const pd of this.pds) this.failJobs(pd, 'stopped', 'control panel stopped');
   }
@@ -182,7 +183,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     }
     return new Promise((resolve, reject) => {
       pd.queue.push({ command, resolve, reject });
-      this.poke();
+      this.nap.wake();
     });
   }
 
@@ -198,7 +199,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
       for (const pd of this.pds) this.checkSilence(pd, now);
       const pd = this.options.line.isUp ? this.pickNext(now) : undefined;
       if (pd) await this.serve(pd);
-      else await this.idle(this.options.line.isUp ? this.untilDue(now) : 100);
+      else await this.nap.sleep(this.options.line.isUp ? this.untilDue(now) : 100);
     }
   }
 
@@ -234,24 +235,6 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     let earliest = Number.POSITIVE_INFINITY;
     for (const pd of this.pds) earliest = Math.min(earliest, this.dueAt(pd));
     return Math.max(1, Math.min(earliest - now, 100));
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        this.clock.clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
-  }
-
-  private poke(): void {
-    this.wake?.();
   }
 
   /** One exchange with one PD: a retry, a queued command, a connection step or a POLL. */
