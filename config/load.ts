@@ -8,7 +8,7 @@
  *   GATEWARDEN_DATA_DIR   replaces `site.dataDir`; a relative value is taken from the working directory
  *
  * Paths: `site.dataDir` is relative to the folder of the configuration file; `site.database`,
- * `registry.pseudonymKeyFile`, `osdp.masterKeyFile` and `log.file` are relative to `site.dataDir`. The returned
+ * `registry.pseudonymKeyFile`, `osdp.masterKeyFile`, `telemetry.influx.passwordFile` and `log.file` are relative to `site.dataDir`. The returned
  * configuration holds them all as absolute paths.
  */
 import { readFileSync } from 'node:fs';
@@ -191,6 +191,16 @@ function resolvePaths(config: GatewardenConfig, baseDir: string): GatewardenConf
     site: { ...config.site, dataDir, database: resolve(dataDir, config.site.database) },
     registry: { ...config.registry, pseudonymKeyFile: resolve(dataDir, config.registry.pseudonymKeyFile) },
     osdp: { ...config.osdp, masterKeyFile: resolve(dataDir, config.osdp.masterKeyFile) },
+    telemetry: resolveTelemetry(config.telemetry, dataDir),
     log: file === undefined ? log : { ...log, file: resolve(dataDir, file) },
   };
+}
+
+function resolveTelemetry(
+  telemetry: GatewardenConfig['telemetry'],
+  dataDir: string,
+): GatewardenConfig['telemetry'] {
+  const influx = telemetry.influx;
+  if (influx?.passwordFile === undefined) return telemetry;
+  return { ...telemetry, influx: { ...influx, passwordFile: resolve(dataDir, influx.passwordFile) } };
 }

@@ -19,6 +19,7 @@ import {
   scannerSchema,
   serialLineSchema,
 } from './devices-schema.js';
+import { telemetrySchema } from './telemetry-schema.js';
 
 /** Ids appear in MQTT topics, InfluxDB tags and file names: keep them to a safe alphabet. */
 const slug = z
@@ -318,6 +319,9 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Resident registry.'),
+    telemetry: telemetrySchema
+      .prefault({})
+      .describe('Telemetry: InfluxDB store-and-forward, high-rate samples, Prometheus metrics.'),
     log: z
       .strictObject({
         level: z.enum(LOG_LEVELS).default('info').describe('Lowest level written to the log.'),

@@ -116,13 +116,15 @@ export class Checkpoint {
     };
     const c = incoming.credential;
     if (c !== undefined) request.credential = { ...c, value: normaliseCredentialValue(c.kind, c.value) };
+    const started = performance.now();
     const decision = decide(
       this.options.policy(this.state.mode),
       this.options.registry(),
       this.state.contextFor(ref),
       request,
     );
-    const entry = this.record('decision', at, { gateId: ref.gate.id, request, decision });
+    const latencyUs = Math.round((performance.now() - started) * 10_000) / 10;
+    const entry = this.record('decision', at, { gateId: ref.gate.id, request, decision, latencyUs });
     return { decision, entry };
   }
 

@@ -38,7 +38,7 @@ export function buildBarriers(context: DeviceContext): DeviceModule[] {
         actuator: { deviceId: config.id, actuate: (decision) => adapter.onDecision(decision) },
       })),
       states: () => [
-        { deviceId: board.id, online: session.online },
+        { deviceId: board.id, online: session.online, counters: { ...session.counters } },
         ...wired.map(({ config }) => ({ deviceId: config.id, online: session.online })),
       ],
       start: () => {

@@ -30,4 +30,8 @@ export interface DeviceModule {
 export interface DeviceState {
   deviceId: string;
   online: boolean;
+  /** Round-trip of the last exchange with the device, ms, where the link measures it. */
+  roundTripMs?: number;
+  /** The link's running counters (replies, timeouts, retries, offline transitions, ...). */
+  counters?: Readonly<Record<string, number>>;
 }

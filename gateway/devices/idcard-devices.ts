@@ -15,7 +15,10 @@ export function buildIdCards(context: DeviceContext): DeviceModule[] {
     const adapter = new IdCardAdapter({ deviceId: d.id, laneId: d.lane }, session, port, site.key, deviceLog);
     return {
       devices: 1,
-      states: () => [{ deviceId: d.id, online: session.status().state === 'online' }],
+      states: () => {
+        const status = session.status();
+        return [{ deviceId: d.id, online: status.state === 'online', counters: { ...status.counters } }];
+      },
       start: () => {
         adapter.start();
         session.start();

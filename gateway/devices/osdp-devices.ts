@@ -43,7 +43,13 @@ export function buildOsdp(context: DeviceContext): DeviceModule[] {
     return {
       devices: adapters.length,
       actuators: adapters.map((actuator, i) => ({ laneId: (devices[i] as OsdpDeviceConfig).lane, actuator })),
-      states: () => panel.statuses().map((s) => ({ deviceId: s.name, online: s.online })),
+      states: () =>
+        panel.statuses().map((s) => ({
+          deviceId: s.name,
+          online: s.online,
+          counters: { ...s.counters },
+          ...(s.lastRoundTripMs === undefined ? {} : { roundTripMs: s.lastRoundTripMs }),
+        })),
       start: () => {
         for (const a of adapters) a.start();
         panel.start();

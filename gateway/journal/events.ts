@@ -8,7 +8,13 @@ import type { Decision, PassRequest, TemperatureReading } from '../rules/types.j
  */
 export interface JournalEventMap {
   /** A pass decision, appended before the gate is actuated. */
-  decision: { gateId: string; request: PassRequest; decision: Decision };
+  decision: {
+    gateId: string;
+    request: PassRequest;
+    decision: Decision;
+    /** How long the rules took, in µs (telemetry and metrics); absent in entries from before it was kept. */
+    latencyUs?: number;
+  };
   /** A temperature reading at a lane (camera or handheld). */
   reading: { gateId: string; laneId: string; reading: TemperatureReading; source: string };
   alarm: {
@@ -56,6 +62,12 @@ export const ALARM_CODES = [
   'TAILGATING',
   /** A relay board refused or did not acknowledge a coil write. */
   'RELAY_FAILURE',
+  /** A telemetry server refused our writes as a whole (401/403: credentials; 404: no database). */
+  'TELEMETRY_REFUSED',
+  /** A telemetry server refused one point for its content (400); it is kept in the dead-letter table. */
+  'TELEMETRY_DEAD_LETTER',
+  /** High-rate samples exceeded their disk budget and the oldest were thinned (a notice, with counts). */
+  'TELEMETRY_THINNED',
 ] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 

@@ -21,6 +21,9 @@ export const ALARM_LABELS: Readonly<Record<AlarmCode, Message>> = {
   BARRIER_STUCK: { zh: '道闸卡滞', en: 'Barrier stuck' },
   TAILGATING: { zh: '车辆尾随', en: 'Tailgating' },
   RELAY_FAILURE: { zh: '继电器故障', en: 'Relay failure' },
+  TELEMETRY_REFUSED: { zh: '遥测服务器拒绝写入', en: 'Telemetry server refused writes' },
+  TELEMETRY_DEAD_LETTER: { zh: '遥测数据点被拒收', en: 'Telemetry point refused' },
+  TELEMETRY_THINNED: { zh: '高频遥测已抽稀', en: 'High-rate telemetry thinned' },
 };
 
 export const MODE_LABELS: Readonly<Record<SiteMode, Message>> = {

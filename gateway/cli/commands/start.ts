@@ -4,6 +4,7 @@ import { GatewardenError } from '../../errors.js';
 import { verifyJournal } from '../../journal/verify.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
 import type { Site } from '../../site.js';
+import { Telemetry } from '../../telemetry/telemetry.js';
 import { type GlobalOptions, openSite } from '../io.js';
 
 /** How often the gateway folds in entries other processes appended (CLI mode switches, imports). */
@@ -42,6 +43,8 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   }
   const devices = new DeviceHost({ site, log });
   await devices.start();
+  const telemetry = new Telemetry({ site, log, devices: () => devices.states() });
+  telemetry.start();
   const loopLog = childLogger(log, 'checkpoint');
   const follow = setInterval(
     () =>
@@ -64,14 +67,14 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
     const stop = (signal: string) => {
       clearInterval(follow);
       clearInterval(tick);
-      devices
-        .stop()
-        .catch((err: unknown) => log.error({ err }, 'devices did not stop cleanly'))
-        .finally(() => {
-          site.close();
-          log.info({ signal }, 'gateway stopped');
-          resolve();
-        });
+      void Promise.all([
+        devices.stop().catch((err: unknown) => log.error({ err }, 'devices did not stop cleanly')),
+        telemetry.stop().catch((err: unknown) => log.error({ err }, 'telemetry did not stop cleanly')),
+      ]).finally(() => {
+        site.close();
+        log.info({ signal }, 'gateway stopped');
+        resolve();
+      });
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -1,0 +1,160 @@
+/**
+ * The InfluxDB sink against a real influxd, in-process: line-protocol escaping round-trips
+ * whatever the text (property test, read back through the HTTP API), and a point the server
+ * refuses (400, field type conflict) is dead-lettered alone while the points behind it land.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fc } from '@fast-check/vitest';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../gateway/db.js';
+import type { JournalEventMap } from '../../gateway/journal/events.js';
+import { Journal } from '../../gateway/journal/journal.js';
+import { InfluxSink } from '../../gateway/telemetry/influx-sink.js';
+import { InfluxWriter } from '../../gateway/telemetry/influx-writer.js';
+import { storedTagValue, type TelemetryPoint } from '../../gateway/telemetry/line-protocol.js';
+import { PointMapper } from '../../gateway/telemetry/points.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { type Influxd, startInfluxd } from './helpers/influxd.js';
+
+const DB = 'gw';
+let influxd: Influxd;
+let dir: string;
+
+beforeAll(async () => {
+  influxd = await startInfluxd();
+  await influxd.createDatabase(DB);
+  dir = mkdtempSync(join(tmpdir(), 'gw-telemetry-'));
+});
+
+afterAll(async () => {
+  await influxd?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writer(): InfluxWriter {
+  return new InfluxWriter({
+    url: influxd.url,
+    database: DB,
+    createDatabase: true,
+    batchSize: 5000,
+    flushSeconds: 0.05,
+    timeoutSeconds: 10,
+    retry: { initialSeconds: 0.05, maxSeconds: 0.5 },
+    replayPointsPerSecond: 20_000,
+  });
+}
+
+/** Text with every character line protocol treats specially, Chinese, and any other code point. */
+const text = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('\\', ',', '=', ' ', '"', "'", '\n', '\r', '\t', '张', '伟', '门', 'é', '😷'),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+  ),
+  maxLength: 24,
+});
+
+describe('line protocol through a real influxd', () => {
+  it('stores any tag value as storedTagValue() and any string field exactly', async () => {
+    const w = writer();
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        text,
+        text,
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        async (tag, str, float) => {
+          const ts = String(1_700_000_000_000_000_000n + BigInt(n++));
+          const point: TelemetryPoint = {
+            measurement: 'escaping',
+            tags: { t: tag, fixed: 'x' },
+            fields: { s: str, f: float, i: BigInt(n) },
+            timestampNs: ts,
+          };
+          await w.write([point]);
+          const rows = await influxd.series(`SELECT * FROM "escaping" WHERE time = ${ts}`, DB);
+          expect(rows).toHaveLength(1);
+          const row = rows[0] as Record<string, unknown>;
+          // An empty tag value is left out (the server refuses one): it reads back as null.
+          expect(row.t ?? '').toBe(storedTagValue(tag));
+          expect(row.s).toBe(str);
+          expect(row.f).toBe(float === 0 ? 0 : float);
+          expect(row.i).toBe(n);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+});
+
+describe('a point the server refuses', () => {
+  it('is dead-lettered alone with the server message; the points behind it land', async () => {
+    const db = openDatabase(join(dir, 'dead-letter.db'));
+    const journal = Journal.open(db);
+    const at = Date.UTC(2026, 10, 28, 1, 0, 0);
+    const decision = (i: number): JournalEventMap['decision'] => ({
+      gateId: 'north',
+      request: { at: at + i, laneId: 'north-ped-in', shift: 'day' },
+      decision: {
+        allow: false,
+        reasons: [{ effect: 'deny', code: 'UNKNOWN_CREDENTIAL' }],
+        subject: { kind: 'unknown' },
+        direction: 'in',
+        actions: [],
+      },
+    });
+    const alarm = (value: string | number): JournalEventMap['alarm'] => ({
+      code: 'DOOR_HELD_OPEN',
+      severity: 'warning',
+      detail: { value },
+    });
+    journal.append('alarm', at, alarm('text first'));
+    for (let i = 0; i < 30; i++) journal.append('decision', at + i, decision(i));
+    // The same detail key as a number: InfluxDB answers 400 "field type conflict".
+    const refused = journal.append('alarm', at + 50, alarm(5));
+    for (let i = 30; i < 60; i++) journal.append('decision', at + i, decision(i));
+    journal.append('alarm', at + 100, alarm('text again'));
+
+    const sink = new InfluxSink({
+      journal,
+      db,
+      writer: writer(),
+      mapper: new PointMapper({ siteId: 'demo', feverThresholdC: 37.3, pseudonym: (id) => `p-${id}` }),
+      batchSize: 5000,
+      flushMs: 50,
+      retry: { initialMs: 50, maxMs: 500 },
+      replayPointsPerSecond: 20_000,
+      createDatabase: true,
+      log: pino({ level: 'silent' }),
+      alarm: (code, severity, detail) => journal.append('alarm', Date.now(), { code, severity, detail }),
+    });
+    sink.start();
+    try {
+      await waitFor('the sink to drain', () => sink.priority.lag() === 0 && sink.bulk.lag() === 0, 30_000);
+    } finally {
+      await sink.stop();
+    }
+
+    const letters = sink.deadLetters.list();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ sink: 'influx', seq: refused.seq, measurement: 'alarm' });
+    expect(letters[0]?.error).toMatch(/field type conflict/);
+    expect(letters[0]?.line).toMatch(/^alarm,/);
+
+    const passes = await influxd.series('SELECT "seq" FROM "pass"', DB);
+    expect(passes).toHaveLength(60);
+    const alarms = await influxd.series('SELECT "seq", "code" FROM "alarm" ORDER BY time', DB);
+    const seqs = alarms.map((a) => a.seq);
+    expect(seqs).not.toContain(refused.seq);
+    expect(alarms.filter((a) => a.code === 'DOOR_HELD_OPEN')).toHaveLength(2);
+    // The refusal itself was journaled as an alarm, and that alarm reached InfluxDB too.
+    const notice = [...journal.iterate(0)].find(
+      (e) => e.type === 'alarm' && e.payload.code === 'TELEMETRY_DEAD_LETTER',
+    );
+    expect(notice?.type === 'alarm' && notice.payload.detail?.seq).toBe(refused.seq);
+    expect(alarms.some((a) => a.code === 'TELEMETRY_DEAD_LETTER')).toBe(true);
+    db.close();
+  }, 60_000);
+});
