@@ -3,6 +3,12 @@ import type { Decision, PresentedCredential } from '../rules/types.js';
 import type { Site } from '../site.js';
 
 /**
+ * Told, after the lane's actuators got a decision, of the lane, the decision and the request's
+ * time (epoch ms): the card-to-unlock metric. Must not throw (a throw is swallowed).
+ */
+export type DispatchObserver = (laneId: string, decision: Decision, requestAt: number) => void;
+
+/**
  * The LanePort every device adapter uses, over the site's checkpoint and journal. Device
  * states are journaled on change only, so a flapping link does not flood the journal with
  * repeats of the same state.
@@ -11,6 +17,7 @@ export class SiteLanePort implements LanePort {
   private readonly states = new Map<string, string>();
   private readonly fireListeners: ((active: boolean) => void)[] = [];
   private readonly actuators = new Map<string, LaneActuator[]>();
+  private dispatchObserver: DispatchObserver | undefined;
 
   constructor(private readonly site: Site) {}
 
@@ -19,11 +26,23 @@ export class SiteLanePort implements LanePort {
    * acts on its own decision) gets the decision: the door opens for an ID card read beside it.
    */
   present(laneId: string, credential: PresentedCredential, source: string): Decision {
-    const { decision } = this.site.checkpoint.present({ laneId, credential });
+    const { decision, entry } = this.site.checkpoint.present({ laneId, credential });
     for (const actuator of this.actuators.get(laneId) ?? []) {
       if (actuator.deviceId !== source) actuator.actuate(decision);
     }
+    if (this.dispatchObserver !== undefined) {
+      try {
+        this.dispatchObserver(laneId, decision, entry.payload.request.at);
+      } catch {
+        // Metrics never stand between a decision and its gate.
+      }
+    }
     return decision;
+  }
+
+  /** Sets (or, with undefined, removes) the one dispatch observer. */
+  onDispatch(observer: DispatchObserver | undefined): void {
+    this.dispatchObserver = observer;
   }
 
   addActuator(laneId: string, actuator: LaneActuator): void {

@@ -120,16 +120,20 @@ export class SinkCursor {
     limit: number,
     types?: readonly T[],
   ): PendingBatch<T> {
-    // One read transaction: lastSeq and the entries come from the same snapshot.
-    return this.db.transaction((): PendingBatch<T> => {
-      const from = this.position;
-      const lastSeq = this.source.lastSeq();
-      const entries = this.source.read(from, limit, types);
-      // Fewer than `limit` entries means the scan reached the end of the journal.
-      const scannedToEnd = entries.length < limit;
-      const throughSeq = scannedToEnd ? Math.max(from, lastSeq) : (entries.at(-1)?.seq ?? from);
-      return { entries, throughSeq };
-    })();
+    return this.batchAfter(this.position, limit, types);
+  }
+
+  /**
+   * As `pendingBatch`, from `from` instead of the committed position: lets a sink read the
+   * next batch while the previous one is in flight. Commit its `throughSeq` only after the
+   * batches before it were committed (commits must not go backwards).
+   */
+  batchAfter<T extends JournalEventType = JournalEventType>(
+    from: number,
+    limit: number,
+    types?: readonly T[],
+  ): PendingBatch<T> {
+    return readBatch(this.db, this.source, from, limit, types);
   }
 
   commit(seq: number): void {
@@ -156,6 +160,28 @@ export class SinkCursor {
   lag(): number {
     return this.source.lastSeq() - this.position;
   }
+}
+
+/**
+ * Up to `limit` entries after `from` (of `types`, if given) and the seq up to which the journal
+ * was scanned, from one read snapshot. What `batchAfter` returns, for readers that have the
+ * journal but not the cursor (a sink's worker thread with its own connection).
+ */
+export function readBatch<T extends JournalEventType = JournalEventType>(
+  db: Db,
+  source: CursorSource,
+  from: number,
+  limit: number,
+  types?: readonly T[],
+): PendingBatch<T> {
+  return db.transaction((): PendingBatch<T> => {
+    const lastSeq = source.lastSeq();
+    const entries = source.read(from, limit, types);
+    // Fewer than `limit` entries means the scan reached the end of the journal.
+    const scannedToEnd = entries.length < limit;
+    const throughSeq = scannedToEnd ? Math.max(from, lastSeq) : (entries.at(-1)?.seq ?? from);
+    return { entries, throughSeq };
+  })();
 }
 
 /** Every registered cursor, by name. */

@@ -24,11 +24,22 @@
 import type { Logger } from 'pino';
 import { type Clock, InterruptibleSleep, systemClock } from '../../drivers/shared/clock.js';
 import type { Db } from '../db.js';
-import type { AlarmCode } from '../journal/events.js';
+import type { SinkCursor } from '../journal/cursor.js';
+import type { AlarmCode, JournalEventType } from '../journal/events.js';
 import type { AnyJournalEntry, Journal } from '../journal/journal.js';
+import {
+  type BatchRequest,
+  type BatchSource,
+  InlineBatchSource,
+  measurementOf,
+  type PreparedBatch,
+  type Rejected,
+  type RenderedPoint,
+  renderEntries,
+} from './batches.js';
 import { DeadLetters } from './dead-letter.js';
 import { classify, type PointWriter, type WriteFailure } from './influx-writer.js';
-import { type TelemetryPoint, toLine } from './line-protocol.js';
+import { toLine } from './line-protocol.js';
 import { BULK_TYPES, type PointMapper, PRIORITY_TYPES } from './points.js';
 import type { SampleOutbox } from './sample-outbox.js';
 
@@ -36,7 +47,10 @@ export interface InfluxSinkOptions {
   journal: Journal;
   db: Db;
   writer: PointWriter;
+  /** Maps live entries; and the backlog too unless `source` is given. */
   mapper: PointMapper;
+  /** Where batches are read and rendered; default: inline, on this thread. */
+  source?: BatchSource;
   outbox?: SampleOutbox;
   batchSize: number;
   flushMs: number;
@@ -68,16 +82,18 @@ export interface InfluxSinkStatus {
   cursors: SinkCursorStatus[];
 }
 
-interface Item {
-  seq: number;
-  point: TelemetryPoint;
+/** A batch being read or read while the previous one was written (pipelining). */
+interface Prefetched {
+  cursor: SinkCursor;
+  from: number;
+  batch: Promise<PreparedBatch>;
 }
 
 const LIVE_QUEUE_LIMIT = 50_000;
 
 export class InfluxSink {
-  readonly priority;
-  readonly bulk;
+  readonly priority: SinkCursor;
+  readonly bulk: SinkCursor;
   readonly deadLetters: DeadLetters;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -91,6 +107,10 @@ export class InfluxSink {
   /** Entries up to this seq are a backlog: marked replayed, sent at the replay rate. */
   private horizon = 0;
   private live: AnyJournalEntry[] = [];
+  /** The next batch of a cursor, read while the previous one was being written. */
+  private prefetched: Prefetched | undefined;
+  private readonly source: BatchSource;
+  private readonly positions = new Map<SinkCursor, number>();
   private consecutiveFailures = 0;
   private refusalAlarmed = false;
   private connected = false;
@@ -106,13 +126,18 @@ export class InfluxSink {
     this.priority = options.journal.cursor('influx');
     this.bulk = options.journal.cursor('influx.bulk');
     this.deadLetters = new DeadLetters(options.db);
-    options.journal.on('append', (entry) => this.appended(entry), this);
+    this.source = options.source ?? new InlineBatchSource(options.db, options.journal, options.mapper);
   }
 
   start(): void {
     if (this.running !== undefined) return;
     this.stopping = false;
+    // Only this sink commits its cursors: their positions are kept here, so that the append
+    // listener (on the decision path) reads no database.
+    this.positions.set(this.priority, this.priority.position);
+    this.positions.set(this.bulk, this.bulk.position);
     this.horizon = this.options.journal.lastSeq();
+    this.options.journal.on('append', (entry) => this.appended(entry), this);
     this.running = this.run();
   }
 
@@ -123,12 +148,15 @@ export class InfluxSink {
     this.wait.wake();
     await this.running;
     this.running = undefined;
+    this.prefetched = undefined;
+    await this.source.close();
+    this.options.writer.close?.();
     this.options.journal.removeListeners(this);
   }
 
   status(): InfluxSinkStatus {
     const now = this.clock.now();
-    const cursor = (c: typeof this.priority, types: readonly AnyJournalEntry['type'][]): SinkCursorStatus => {
+    const cursor = (c: SinkCursor, types: readonly JournalEventType[]): SinkCursorStatus => {
       const oldest = c.pending(1, types)[0];
       return {
         name: c.name,
@@ -155,7 +183,11 @@ export class InfluxSink {
   }
 
   private replaying(): boolean {
-    return this.priority.position < this.horizon || this.bulk.position < this.horizon;
+    return this.positionOf(this.priority) < this.horizon || this.positionOf(this.bulk) < this.horizon;
+  }
+
+  private positionOf(cursor: SinkCursor): number {
+    return this.positions.get(cursor) ?? cursor.position;
   }
 
   private async run(): Promise<void> {
@@ -164,10 +196,13 @@ export class InfluxSink {
       try {
         worked = await this.step();
       } catch (err) {
-        await this.failed(classify(err));
+        // Never lets the loop die: a failure here (even of the alarm's journal append) is retried.
+        await this.failed(classify(err)).catch((e: unknown) =>
+          this.options.log.error({ err: e }, 'telemetry sink: handling a failure failed'),
+        );
         continue;
       }
-      if (!worked) {
+      if (!worked && !this.stopping) {
         this.appendedSinceIdle = 0;
         await this.idle.sleep(this.options.flushMs);
       }
@@ -189,22 +224,77 @@ export class InfluxSink {
       [this.priority, PRIORITY_TYPES],
       [this.bulk, BULK_TYPES],
     ] as const) {
-      const { entries, throughSeq } = cursor.pendingBatch(this.options.batchSize, types);
-      if (throughSeq === cursor.position) continue;
+      const position = this.positionOf(cursor);
+      const batch = await this.batchAt(cursor, types, position);
+      if (batch.throughSeq === position) continue;
       const started = this.clock.now();
-      const sent = await this.deliver(entries);
-      cursor.commit(throughSeq);
-      if (replaying) await this.pace(sent, started);
+      const refused: Rejected[] = [];
+      const writing = this.writeAll(batch.points, refused);
+      // While the server works on this batch, the next one is read and rendered.
+      this.prefetch(cursor, types, batch.throughSeq);
+      try {
+        await writing;
+      } catch (err) {
+        this.prefetched = undefined;
+        throw err;
+      }
+      // Only now, with the whole batch acknowledged: a batch retried after a failure would
+      // otherwise dead-letter its refused points twice.
+      for (const rejected of [...batch.unmappable, ...refused]) this.deadLetter(rejected);
+      cursor.commit(batch.throughSeq);
+      this.positions.set(cursor, batch.throughSeq);
+      if (replaying) await this.pace(batch.points.length, started);
       return true;
     }
     return this.sendSamples();
+  }
+
+  /**
+   * The batch after `position`: the prefetched one if it starts there and found entries (an
+   * empty prefetch may predate entries appended since: read afresh, so priority stays first).
+   */
+  private async batchAt(cursor: SinkCursor, types: readonly JournalEventType[], position: number) {
+    const ready = this.prefetched;
+    this.prefetched = undefined;
+    if (ready?.cursor === cursor && ready.from === position) {
+      const batch = await ready.batch.catch(() => undefined);
+      if (batch !== undefined && batch.throughSeq > position) return batch;
+    }
+    return this.source.prepare(this.request(types, position));
+  }
+
+  private prefetch(cursor: SinkCursor, types: readonly JournalEventType[], from: number): void {
+    const batch = this.source.prepare(this.request(types, from));
+    // Marked handled here: a prefetch that is dropped (after a failure) must not surface as an
+    // unhandled rejection; batchAt reads it again if it is used.
+    batch.catch(() => undefined);
+    this.prefetched = { cursor, from, batch };
+  }
+
+  private request(types: readonly JournalEventType[], from: number): BatchRequest {
+    return { types, from, limit: this.options.batchSize, horizon: this.horizon };
   }
 
   private async sendSamples(): Promise<boolean> {
     const outbox = this.options.outbox;
     const samples = outbox?.oldest(this.options.batchSize) ?? [];
     if (outbox === undefined || samples.length === 0) return false;
-    await this.writeAll(samples.map((s) => ({ seq: 0, point: s.point })));
+    const refused: Rejected[] = [];
+    const points: RenderedPoint[] = [];
+    for (const sample of samples) {
+      try {
+        points.push({ seq: 0, line: toLine(sample.point) });
+      } catch (err) {
+        refused.push({
+          seq: 0,
+          measurement: sample.point.measurement,
+          line: '',
+          error: (err as Error).message,
+        });
+      }
+    }
+    await this.writeAll(points, refused);
+    for (const rejected of refused) this.deadLetter(rejected);
     outbox.remove(samples.map((s) => s.id));
     return true;
   }
@@ -215,25 +305,22 @@ export class InfluxSink {
     if (due > 0 && !this.stopping) await this.wait.sleep(due);
   }
 
-  /** Maps and writes entries; returns the number of points. */
-  private async deliver(entries: readonly AnyJournalEntry[]): Promise<number> {
-    const items: Item[] = [];
-    for (const entry of entries) {
-      try {
-        for (const point of this.options.mapper.points(entry, entry.seq <= this.horizon))
-          items.push({ seq: entry.seq, point });
-      } catch (err) {
-        this.deadLetter({ seq: entry.seq, measurement: entry.type, line: '' }, (err as Error).message);
-      }
-    }
-    await this.writeAll(items);
-    return items.length;
+  /** Maps and writes entries (the live ones during a replay; not committed). */
+  private async deliver(entries: readonly AnyJournalEntry[]): Promise<void> {
+    const { points } = renderEntries(this.options.mapper, entries, this.horizon);
+    // Not committed: what is refused or unmappable here is dead-lettered when the cursor gets there.
+    await this.writeAll(points, []);
   }
 
-  private async writeAll(items: readonly Item[], databaseMade = false): Promise<void> {
+  /** Writes items, splitting around points the server refuses; those are added to `refused`. */
+  private async writeAll(
+    items: readonly RenderedPoint[],
+    refused: Rejected[],
+    databaseMade = false,
+  ): Promise<void> {
     if (items.length === 0) return;
     try {
-      await this.options.writer.write(items.map((i) => i.point));
+      await this.options.writer.write(items.map((i) => i.line));
       this.pointsSent += items.length;
       this.succeeded();
     } catch (err) {
@@ -241,21 +328,23 @@ export class InfluxSink {
       if (failure.kind === 'not_found' && this.options.createDatabase && !databaseMade) {
         await this.options.writer.createDatabase();
         this.options.log.warn({ sink: 'influx' }, 'database was missing and has been created');
-        return this.writeAll(items, true);
+        return this.writeAll(items, refused, true);
       }
       if (failure.kind !== 'refused' && failure.kind !== 'too_large') throw failure;
       if (items.length === 1) {
-        const [item] = items as [Item];
-        if (failure.kind === 'too_large') throw failure;
-        this.deadLetter(
-          { seq: item.seq, measurement: item.point.measurement, line: safeLine(item.point) },
-          failure.message,
-        );
+        // A single point too large for the server is refused for good, like a bad one.
+        const [item] = items as [RenderedPoint];
+        refused.push({
+          seq: item.seq,
+          measurement: measurementOf(item.line),
+          line: item.line,
+          error: failure.message,
+        });
         return;
       }
       const half = items.length >> 1;
-      await this.writeAll(items.slice(0, half), databaseMade);
-      await this.writeAll(items.slice(half), databaseMade);
+      await this.writeAll(items.slice(0, half), refused, databaseMade);
+      await this.writeAll(items.slice(half), refused, databaseMade);
     }
   }
 
@@ -301,24 +390,10 @@ export class InfluxSink {
     if (!this.stopping) await this.wait.sleep(delay);
   }
 
-  private deadLetter(where: { seq: number; measurement: string; line: string }, error: string): void {
-    this.options.log.error(
-      { sink: 'influx', seq: where.seq, measurement: where.measurement, err: error },
-      'point refused; dead-lettered',
-    );
-    this.deadLetters.add({ sink: 'influx', ...where, error, at: this.clock.now() });
-    this.options.alarm('TELEMETRY_DEAD_LETTER', 'warning', {
-      sink: 'influx',
-      seq: where.seq,
-      measurement: where.measurement,
-    });
-  }
-}
-
-function safeLine(point: TelemetryPoint): string {
-  try {
-    return toLine(point);
-  } catch {
-    return '';
+  private deadLetter(rejected: Rejected): void {
+    const { seq, measurement, line, error } = rejected;
+    this.options.log.error({ sink: 'influx', seq, measurement, err: error }, 'point refused; dead-lettered');
+    this.deadLetters.add({ sink: 'influx', seq, measurement, line, error, at: this.clock.now() });
+    this.options.alarm('TELEMETRY_DEAD_LETTER', 'warning', { sink: 'influx', seq, measurement });
   }
 }

@@ -8,9 +8,11 @@
  * whether the server is back.)
  */
 import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { InfluxDB, type IPoolOptions } from 'influx';
 import type { InfluxConfig } from '../../config/telemetry-schema.js';
-import { type TelemetryPoint, toInfluxPoint } from './line-protocol.js';
+import { asInfluxPoint } from './line-protocol.js';
 
 export type WriteFailureKind =
   /** Network error, timeout or 5xx: retry later, same points. */
@@ -37,10 +39,12 @@ export class WriteFailure extends Error {
 
 /** Where points go; the sink depends on this, tests may hand in another. */
 export interface PointWriter {
-  /** Resolves once the server acknowledged every point; rejects with a WriteFailure. */
-  write(points: readonly TelemetryPoint[]): Promise<void>;
+  /** Sends rendered lines (line-protocol.ts); resolves once the server acknowledged them all; rejects with a WriteFailure. */
+  write(lines: readonly string[]): Promise<void>;
   /** Creates the database (after a `not_found`); rejects with a WriteFailure. */
   createDatabase(): Promise<void>;
+  /** Releases connections; the writer is not used afterwards. */
+  close?(): void;
 }
 
 type BackoffStrategy = NonNullable<IPoolOptions['backoff']>;
@@ -54,6 +58,11 @@ export class InfluxWriter implements PointWriter {
   readonly client: InfluxDB;
   private readonly database: string;
   private readonly retentionPolicy: string | undefined;
+  /**
+   * Keep-alive: a request on a connected socket leaves at once, so the server works on a batch
+   * while the sink reads the next one (without it, the connect waits for the event loop).
+   */
+  private readonly agent: HttpAgent;
 
   constructor(config: InfluxConfig) {
     const url = new URL(config.url);
@@ -61,10 +70,13 @@ export class InfluxWriter implements PointWriter {
     this.retentionPolicy = config.retentionPolicy;
     const password =
       config.passwordFile === undefined ? undefined : readFileSync(config.passwordFile, 'utf8').trim();
+    const https = url.protocol === 'https:';
+    this.agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.client = new InfluxDB({
       host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-      protocol: url.protocol === 'https:' ? 'https' : 'http',
+      port: Number(url.port || (https ? 443 : 80)),
+      protocol: https ? 'https' : 'http',
+      options: { agent: this.agent },
       path: url.pathname.replace(/\/$/, ''),
       database: config.database,
       ...(config.username === undefined ? {} : { username: config.username }),
@@ -73,14 +85,18 @@ export class InfluxWriter implements PointWriter {
     });
   }
 
-  async write(points: readonly TelemetryPoint[]): Promise<void> {
-    if (points.length === 0) return;
+  async write(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
     const options = this.retentionPolicy === undefined ? {} : { retentionPolicy: this.retentionPolicy };
     try {
-      await this.client.writePoints(points.map(toInfluxPoint), { precision: 'n', ...options });
+      await this.client.writePoints(lines.map(asInfluxPoint), { precision: 'n', ...options });
     } catch (err) {
       throw classify(err);
     }
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 
   async createDatabase(): Promise<void> {

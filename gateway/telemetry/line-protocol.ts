@@ -5,8 +5,8 @@
  * Why the escaping is ours: `influx` 5.12 escapes tag values for `,` `=` and space only, so a
  * tag value with a newline splits the line and one ending in a backslash escapes the separator
  * after it; and its escaper rewrites the first `\'` of any string (tag or field) to `\\'`, which
- * changes the stored value. We hand it values it passes through untouched (`Raw` tags, field
- * values that carry their encoded text), so what reaches the server is exactly `toLine`.
+ * changes the stored value. We hand it whole lines it passes through untouched (`toInfluxPoint`),
+ * so what reaches the server is exactly `toLine`.
  *
  * What line protocol cannot carry, and what we do (InfluxDB 1.x parser, models/points.go):
  * - tag keys and values: a backslash is an escape only before `,` `=` and space, and `\\` is not
@@ -19,7 +19,7 @@
  * - numbers: integers carry the `i` suffix (we mark them as bigint); NaN and ±Infinity have no
  *   representation and are left out; an empty field set is an error (a point needs a field).
  */
-import { type IPoint, Raw } from 'influx';
+import type { IPoint } from 'influx';
 
 /** An integer field is a bigint (`1n` → `1i`); a number is a float; a string is a string field. */
 export type FieldValue = number | bigint | boolean | string;
@@ -34,10 +34,13 @@ export interface TelemetryPoint {
 }
 
 const FULLWIDTH_BACKSLASH = '\uFF3C';
+const NEEDS_ESCAPE = /[\\\r\n,= ]/;
 
 /** A tag key or value as line protocol writes it; `undefined` when it must be left out (empty). */
 export function escapeTag(value: string): string | undefined {
   if (value.length === 0) return undefined;
+  // Tag values are labels: almost all need nothing.
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value
     .replace(/\\/g, FULLWIDTH_BACKSLASH)
     .replace(/[\r\n]/g, ' ')
@@ -50,6 +53,7 @@ export function storedTagValue(value: string): string {
 }
 
 export function escapeMeasurement(name: string): string {
+  if (!NEEDS_ESCAPE.test(name)) return name;
   return name
     .replace(/\\/g, FULLWIDTH_BACKSLASH)
     .replace(/[\r\n]/g, ' ')
@@ -61,57 +65,56 @@ export function encodeField(value: FieldValue): string | undefined {
   if (typeof value === 'bigint') return `${value}i`;
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
+  return STRING_ESCAPE.test(value) ? `"${value.replace(/[\\"]/g, '\\$&')}"` : `"${value}"`;
 }
 
-function encodedTags(point: TelemetryPoint): [string, string][] {
-  const out: [string, string][] = [];
-  // Sorted by key, as the server stores them (it sorts otherwise, at a cost).
-  for (const key of Object.keys(point.tags).sort()) {
-    const value = point.tags[key];
-    const escaped = value === undefined ? undefined : escapeTag(value);
-    if (escaped !== undefined) out.push([escapeTag(key) ?? key, escaped]);
-  }
-  return out;
-}
+const STRING_ESCAPE = /[\\"]/;
 
-function encodedFields(point: TelemetryPoint): [string, string][] {
-  const out: [string, string][] = [];
-  for (const key of Object.keys(point.fields).sort()) {
-    const value = point.fields[key];
-    const encoded = value === undefined ? undefined : encodeField(value);
-    if (encoded !== undefined) out.push([escapeTag(key) ?? key, encoded]);
-  }
-  if (out.length === 0) throw new Error(`point "${point.measurement}" has no field that can be written`);
-  return out;
-}
-
-/** The point as one line of line protocol (no trailing newline). Throws when it has no field. */
+/**
+ * The point as one line of line protocol (no trailing newline): tags and fields sorted by key,
+ * as the server keeps them. Throws when no field can be written (a point needs one).
+ */
 export function toLine(point: TelemetryPoint): string {
-  const tags = encodedTags(point)
-    .map(([k, v]) => `,${k}=${v}`)
-    .join('');
-  const fields = encodedFields(point)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  return `${escapeMeasurement(point.measurement)}${tags} ${fields} ${point.timestampNs}`;
+  let line = escapeMeasurement(point.measurement);
+  const tags = point.tags;
+  for (const key of Object.keys(tags).sort()) {
+    const value = tags[key];
+    const escaped = value === undefined ? undefined : escapeTag(value);
+    if (escaped !== undefined) line += `,${escapeTag(key) ?? key}=${escaped}`;
+  }
+  const fields = point.fields;
+  let separator = ' ';
+  for (const key of Object.keys(fields).sort()) {
+    const value = fields[key];
+    // null as well as undefined: a field read back from JSON may hold null.
+    const encoded = value === undefined || value === null ? undefined : encodeField(value);
+    if (encoded === undefined) continue;
+    line += `${separator}${escapeTag(key) ?? key}=${encoded}`;
+    separator = ',';
+  }
+  if (separator === ' ') throw new Error(`point "${point.measurement}" has no field that can be written`);
+  return `${line} ${point.timestampNs}`;
 }
 
 /**
- * The point for `InfluxDB.writePoints` (precision `n`): already escaped, wrapped so that the
- * package writes it unchanged. `writePoints([toInfluxPoint(p)])` sends exactly `toLine(p)`.
+ * A rendered line as a point for `InfluxDB.writePoints` (precision `n`), which sends it exactly:
+ * the package writes a point's `measurement` as it is and adds nothing for a point without
+ * tags, fields or timestamp, so the whole line travels as the measurement. The package's own
+ * escaping (see the top of this file) never touches it, and a batch costs one string per point.
  */
+export function asInfluxPoint(line: string): IPoint {
+  return { measurement: line };
+}
+
+/** `asInfluxPoint(toLine(point))`. */
 export function toInfluxPoint(point: TelemetryPoint): IPoint {
-  const tags: Record<string, string> = {};
-  // `Raw` passes through the package's tag escaper unchanged; its type says string.
-  for (const [k, v] of encodedTags(point)) tags[k] = new Raw(v) as unknown as string;
-  const fields: Record<string, unknown> = {};
-  // Without a schema the package writes non-string field values with String(value).
-  for (const [k, v] of encodedFields(point)) fields[k] = { toString: () => v };
-  return { measurement: escapeMeasurement(point.measurement), tags, fields, timestamp: point.timestampNs };
+  return asInfluxPoint(toLine(point));
 }
 
 /** Epoch ms and the entry's seq as a nanosecond timestamp unique per entry (see points.ts). */
 export function entryTimestampNs(atMs: number, seq: number): string {
-  return (BigInt(Math.trunc(atMs)) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
+  const sub = seq % 1_000_000;
+  // The common case without BigInt: a positive integer ms, then six digits.
+  if (Number.isSafeInteger(atMs) && atMs > 0) return `${atMs}${String(sub).padStart(6, '0')}`;
+  return (BigInt(Math.trunc(atMs)) * 1_000_000n + BigInt(sub)).toString();
 }

@@ -56,6 +56,13 @@ export interface PointMapperOptions {
 /** Alarm detail keys that hold registry ids: sent as pseudonyms. */
 const ID_DETAIL_KEYS = new Set(['household', 'person', 'subject', 'vehicle']);
 
+/** A point being built: its fields still take `seq` and `replayed`. */
+interface Draft {
+  measurement: Measurement;
+  tags: Record<string, string | undefined>;
+  fields: Record<string, FieldValue | undefined>;
+}
+
 export class PointMapper {
   constructor(private readonly options: PointMapperOptions) {}
 
@@ -66,12 +73,19 @@ export class PointMapper {
   points(entry: AnyJournalEntry, replayed: boolean): TelemetryPoint[] {
     const point = this.point(entry);
     if (point === undefined) return [];
-    const fields: Record<string, FieldValue | undefined> = { ...point.fields, seq: BigInt(entry.seq) };
-    if (replayed) fields.replayed = true;
-    return [{ ...point, fields, timestampNs: entryTimestampNs(entry.at, entry.seq) }];
+    point.fields.seq = BigInt(entry.seq);
+    if (replayed) point.fields.replayed = true;
+    return [
+      {
+        measurement: point.measurement,
+        tags: point.tags,
+        fields: point.fields,
+        timestampNs: entryTimestampNs(entry.at, entry.seq),
+      },
+    ];
   }
 
-  private point(entry: AnyJournalEntry): Omit<TelemetryPoint, 'timestampNs'> | undefined {
+  private point(entry: AnyJournalEntry): Draft | undefined {
     const site = this.options.siteId;
     switch (entry.type) {
       case 'decision':
@@ -93,7 +107,7 @@ export class PointMapper {
       }
       case 'alarm': {
         const { code, severity, laneId, subjectId, detail } = entry.payload;
-        const fields: Record<string, FieldValue> = {};
+        const fields: Record<string, FieldValue | undefined> = {};
         for (const [key, value] of Object.entries(detail ?? {})) {
           const pseudonymous = ID_DETAIL_KEYS.has(key) && typeof value === 'string';
           fields[`detail_${key}`] = pseudonymous ? this.options.pseudonym(value) : value;
@@ -141,7 +155,7 @@ export class PointMapper {
     }
   }
 
-  private pass(entry: JournalEntry<'decision'>): Omit<TelemetryPoint, 'timestampNs'> {
+  private pass(entry: JournalEntry<'decision'>): Draft {
     const { gateId, request, decision, latencyUs } = entry.payload;
     const deny = decision.reasons.filter((r) => r.effect === 'deny');
     const main = decision.allow ? decision.reasons.find((r) => r.effect === 'grant') : deny[0];

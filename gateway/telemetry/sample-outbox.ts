@@ -32,11 +32,16 @@ const SCHEMA = `
   );
 `;
 
-/** bigint (integer fields) does not survive JSON: stored as {"$i": "digits"}. */
+/**
+ * bigint (integer fields) does not survive JSON: stored as {"$i": "digits"}. NaN and ±Infinity
+ * (which JSON would turn into null) are left out, as line protocol leaves them out.
+ */
 function encode(point: TelemetryPoint): string {
-  return JSON.stringify(point, (_key, value: unknown) =>
-    typeof value === 'bigint' ? { $i: value.toString() } : value,
-  );
+  return JSON.stringify(point, (_key, value: unknown) => {
+    if (typeof value === 'bigint') return { $i: value.toString() };
+    if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
+    return value;
+  });
 }
 
 function decode(text: string): TelemetryPoint {

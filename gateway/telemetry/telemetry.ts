@@ -1,18 +1,25 @@
 /**
  * The telemetry of a running gateway, wired from the configuration: the InfluxDB sink over the
- * journal, the high-rate samples (device health, occupancy) and their outbox. Lifecycle as the
- * devices (style H5): the constructor builds, `start()` starts the sink and the sampler,
- * `stop()` stops both; the cursors and the outbox keep what was not sent yet.
+ * journal, the high-rate samples (device health, occupancy) and their outbox, and the Prometheus
+ * endpoint (independent of the sink: either, both or none). Lifecycle as the devices (style H5):
+ * the constructor builds, `start()` starts the sink, the sampler and the endpoint, `stop()` stops
+ * them; the cursors and the outbox keep what was not sent yet. An endpoint that cannot bind its
+ * port is logged and left off: metrics never keep the gates from working.
  */
-import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { InfluxConfig } from '../../config/telemetry-schema.js';
 import type { DeviceState } from '../devices/device-module.js';
+import type { SiteLanePort } from '../devices/site-lane-port.js';
 import { childLogger } from '../logging.js';
 import type { Site } from '../site.js';
+import { WorkerBatchSource } from './batch-worker-source.js';
 import { InfluxSink } from './influx-sink.js';
 import { InfluxWriter, type PointWriter } from './influx-writer.js';
 import { entryTimestampNs, type FieldValue, type TelemetryPoint } from './line-protocol.js';
+import { GatewayMetrics } from './metrics.js';
+import { MetricsServer } from './metrics-server.js';
 import { PointMapper } from './points.js';
+import { cachedPseudonym } from './pseudonym.js';
 import { type SampleClass, SampleOutbox } from './sample-outbox.js';
 
 export interface TelemetryOptions {
@@ -22,16 +29,16 @@ export interface TelemetryOptions {
   devices?: () => DeviceState[];
   /** Another writer than the configured InfluxDB (tests, benchmarks). */
   writer?: PointWriter;
-}
-
-/** Keyed pseudonym of a registry id, separate from the ID-number hashes (another label). */
-export function telemetryPseudonym(key: Buffer, id: string): string {
-  return createHmac('sha256', key).update(`telemetry-subject\0${id}`).digest('hex').slice(0, 16);
+  /** The devices' lane port, observed for the card-to-unlock metric. */
+  lanePort?: Pick<SiteLanePort, 'onDispatch'>;
 }
 
 export class Telemetry {
   readonly sink: InfluxSink | undefined;
   readonly outbox: SampleOutbox;
+  /** The Prometheus metrics, when `telemetry.metrics` is configured. */
+  readonly metrics: GatewayMetrics | undefined;
+  private metricsServer: MetricsServer | undefined;
   private readonly log: Logger;
   private sampler: NodeJS.Timeout | undefined;
   private sampleSeq = 0;
@@ -52,16 +59,42 @@ export class Telemetry {
       },
     });
     const influx = config.influx;
-    if (influx === undefined) return;
-    this.sink = new InfluxSink({
+    this.sink = influx === undefined ? undefined : this.buildSink(influx);
+    if (config.metrics !== undefined) {
+      this.metrics = new GatewayMetrics({
+        site,
+        devices: options.devices,
+        sink: this.sink,
+      });
+      this.metricsServer = new MetricsServer({
+        registry: this.metrics.registry,
+        log: this.log,
+        host: config.metrics.host,
+        port: config.metrics.port,
+      });
+    }
+  }
+
+  private buildSink(influx: InfluxConfig): InfluxSink {
+    const { site, writer } = this.options;
+    const siteId = site.config.site.id;
+    const feverThresholdC = site.config.policy.feverThresholdC;
+    // Batches are read and rendered off the event loop, except for an in-memory database
+    // (which another thread cannot open).
+    const source = site.db.memory
+      ? undefined
+      : new WorkerBatchSource({
+          databasePath: site.db.name,
+          siteId,
+          feverThresholdC,
+          pseudonymKey: site.key,
+        });
+    return new InfluxSink({
       journal: site.journal,
       db: site.db,
-      writer: options.writer ?? new InfluxWriter(influx),
-      mapper: new PointMapper({
-        siteId: site.config.site.id,
-        feverThresholdC: site.config.policy.feverThresholdC,
-        pseudonym: (id) => telemetryPseudonym(site.key, id),
-      }),
+      writer: writer ?? new InfluxWriter(influx),
+      mapper: new PointMapper({ siteId, feverThresholdC, pseudonym: cachedPseudonym(site.key) }),
+      ...(source === undefined ? {} : { source }),
       outbox: this.outbox,
       batchSize: influx.batchSize,
       flushMs: influx.flushSeconds * 1000,
@@ -73,23 +106,40 @@ export class Telemetry {
     });
   }
 
-  start(): void {
-    this.sink?.start();
-    if (this.sink === undefined) return;
-    const everyMs = this.options.site.config.telemetry.sampleSeconds * 1000;
-    this.sampler = setInterval(() => {
-      try {
-        this.sample();
-      } catch (err) {
-        this.log.error({ err }, 'taking high-rate samples failed');
-      }
-    }, everyMs);
-    this.sampler.unref();
+  async start(): Promise<void> {
+    if (this.sink !== undefined) {
+      this.sink.start();
+      const everyMs = this.options.site.config.telemetry.sampleSeconds * 1000;
+      this.sampler = setInterval(() => {
+        try {
+          this.sample();
+        } catch (err) {
+          this.log.error({ err }, 'taking high-rate samples failed');
+        }
+      }, everyMs);
+      this.sampler.unref();
+    }
+    await this.startMetrics();
+  }
+
+  private async startMetrics(): Promise<void> {
+    const { metrics, metricsServer } = this;
+    if (metrics === undefined || metricsServer === undefined) return;
+    this.options.lanePort?.onDispatch(metrics.dispatched);
+    try {
+      await metricsServer.listen();
+      this.log.info({ url: metricsServer.url }, `Prometheus metrics at ${metricsServer.url}`);
+    } catch (err) {
+      this.log.error({ err, url: metricsServer.url }, 'the metrics endpoint cannot listen: metrics are off');
+      this.metricsServer = undefined;
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.sampler);
-    await this.sink?.stop();
+    this.options.lanePort?.onDispatch(undefined);
+    this.metrics?.stop();
+    await Promise.all([this.metricsServer?.close(), this.sink?.stop()]);
   }
 
   /** One round of high-rate samples into the outbox. */

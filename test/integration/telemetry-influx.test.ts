@@ -14,7 +14,7 @@ import type { JournalEventMap } from '../../gateway/journal/events.js';
 import { Journal } from '../../gateway/journal/journal.js';
 import { InfluxSink } from '../../gateway/telemetry/influx-sink.js';
 import { InfluxWriter } from '../../gateway/telemetry/influx-writer.js';
-import { storedTagValue, type TelemetryPoint } from '../../gateway/telemetry/line-protocol.js';
+import { storedTagValue, type TelemetryPoint, toLine } from '../../gateway/telemetry/line-protocol.js';
 import { PointMapper } from '../../gateway/telemetry/points.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { type Influxd, startInfluxd } from './helpers/influxd.js';
@@ -73,7 +73,7 @@ describe('line protocol through a real influxd', () => {
             fields: { s: str, f: float, i: BigInt(n) },
             timestampNs: ts,
           };
-          await w.write([point]);
+          await w.write([toLine(point)]);
           const rows = await influxd.series(`SELECT * FROM "escaping" WHERE time = ${ts}`, DB);
           expect(rows).toHaveLength(1);
           const row = rows[0] as Record<string, unknown>;

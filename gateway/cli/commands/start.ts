@@ -43,8 +43,8 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   }
   const devices = new DeviceHost({ site, log });
   await devices.start();
-  const telemetry = new Telemetry({ site, log, devices: () => devices.states() });
-  telemetry.start();
+  const telemetry = new Telemetry({ site, log, devices: () => devices.states(), lanePort: devices.port });
+  await telemetry.start();
   const loopLog = childLogger(log, 'checkpoint');
   const follow = setInterval(
     () =>
