@@ -1,0 +1,282 @@
+/**
+ * Benchmark of the InfluxDB sink against a real local influxd (started here on loopback ports
+ * of its own, in a temporary folder that is removed; the same harness as the tests).
+ *
+ * 1. Throughput: N journal entries (passes and readings) delivered by the sink from its cursors
+ *    (read, map, escape, write, commit), against the bare `influx` writePoints of the same number
+ *    of equivalent points in the same run, alternating, in batches of the same size.
+ * 2. Backlog drain: the journal of a 10-minute outage at a site's peak load (generated directly:
+ *    the sink reads the journal either way), drained at the default replay rate while the live
+ *    load goes on; reported as outage length / drain time ("× real time"), with the age of live
+ *    points when they reached InfluxDB during the drain.
+ *
+ * Run: npm run bench:telemetry   Options: --entries N (default 200000), --rounds R (default 3),
+ *      --rate entries/s of the peak load (default 40), --outage seconds (default 600)
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { InfluxDB, type IPoint } from 'influx';
+import { pino } from 'pino';
+import { openDatabase } from '../gateway/db.js';
+import type { AppendItem } from '../gateway/journal/journal.js';
+import { Journal } from '../gateway/journal/journal.js';
+import type { Decision } from '../gateway/rules/types.js';
+import { WorkerBatchSource } from '../gateway/telemetry/batch-worker-source.js';
+import { InfluxSink } from '../gateway/telemetry/influx-sink.js';
+import { InfluxWriter, type PointWriter } from '../gateway/telemetry/influx-writer.js';
+import { PointMapper } from '../gateway/telemetry/points.js';
+import { cachedPseudonym } from '../gateway/telemetry/pseudonym.js';
+import { startInfluxd } from '../test/integration/helpers/influxd.js';
+
+const { values } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '40' },
+    outage: { type: 'string', default: '600' },
+  },
+});
+const ENTRIES = Number(values.entries);
+const ROUNDS = Number(values.rounds);
+const PEAK_RATE = Number(values.rate);
+const OUTAGE_S = Number(values.outage);
+const BATCH = 5000;
+const LANES = ['north-ped-in', 'north-ped-out', 'north-vehicle-in', 'north-vehicle-out'];
+
+function item(i: number, at: number): AppendItem {
+  const laneId = LANES[i % LANES.length] as string;
+  if (i % 2 === 1) {
+    return {
+      type: 'reading',
+      at,
+      payload: {
+        gateId: 'north',
+        laneId,
+        reading: { at, celsius: 36 + (i % 15) / 10, mask: true },
+        source: 'cam-1',
+      },
+    };
+  }
+  const allow = i % 10 !== 0;
+  const decision: Decision = {
+    allow,
+    reasons: allow
+      ? [{ effect: 'grant', code: 'RESIDENT' }]
+      : [{ effect: 'deny', code: 'UNKNOWN_CREDENTIAL' }],
+    subject: { kind: 'person', id: `p-${i % 20000}`, personKind: 'resident', householdId: `h-${i % 7000}` },
+    direction: i % 4 < 2 ? 'in' : 'out',
+    actions: [{ type: 'unlock', durationMs: 5000 }],
+  };
+  return {
+    type: 'decision',
+    at,
+    payload: {
+      gateId: 'north',
+      request: { at, laneId, shift: 'day', credential: { kind: 'card', value: `C${i}` } },
+      decision,
+      latencyUs: 6.5,
+    },
+  };
+}
+
+function fillJournal(journal: Journal, n: number, at: (i: number) => number): void {
+  for (let from = 0; from < n; from += 10_000) {
+    const items: AppendItem[] = [];
+    for (let i = from; i < Math.min(n, from + 10_000); i++) items.push(item(i, at(i)));
+    journal.appendMany(items);
+  }
+}
+
+function writerFor(url: string, database: string): InfluxWriter {
+  return new InfluxWriter({
+    url,
+    database,
+    createDatabase: true,
+    batchSize: BATCH,
+    flushSeconds: 1,
+    timeoutSeconds: 60,
+    retry: { initialSeconds: 0.5, maxSeconds: 5 },
+    replayPointsPerSecond: 20_000,
+  });
+}
+
+/** Records, for points of entries past `afterSeq`, how old their event was when InfluxDB acknowledged them. */
+class AgeRecorder implements PointWriter {
+  readonly agesMs: number[] = [];
+  constructor(
+    private readonly inner: PointWriter,
+    private readonly afterSeq: number,
+  ) {}
+  async write(lines: readonly string[]): Promise<void> {
+    await this.inner.write(lines);
+    const now = Date.now();
+    for (const line of lines) {
+      const seq = Number(/[ ,]seq=(\d+)i/.exec(line)?.[1] ?? 0);
+      const ns = line.slice(line.lastIndexOf(' ') + 1);
+      if (seq > this.afterSeq) this.agesMs.push(now - Number(ns.slice(0, -6)));
+    }
+  }
+
+  createDatabase(): Promise<void> {
+    return this.inner.createDatabase();
+  }
+}
+
+const PSEUDONYM_KEY = randomBytes(32);
+
+/** As the gateway builds it (telemetry.ts): batches read and rendered in the worker thread. */
+function sinkFor(journal: Journal, db: ReturnType<typeof openDatabase>, writer: PointWriter, rate: number) {
+  const site = { siteId: 'bench', feverThresholdC: 37.3 };
+  return new InfluxSink({
+    journal,
+    db,
+    writer,
+    mapper: new PointMapper({ ...site, pseudonym: cachedPseudonym(PSEUDONYM_KEY) }),
+    source: new WorkerBatchSource({ databasePath: db.name, ...site, pseudonymKey: PSEUDONYM_KEY }),
+    batchSize: BATCH,
+    flushMs: 1000,
+    retry: { initialMs: 500, maxMs: 5000 },
+    replayPointsPerSecond: rate,
+    createDatabase: true,
+    log: pino({ level: 'silent' }),
+    alarm: () => undefined,
+  });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 2));
+}
+
+/** The same points as the sink sends, as plain IPoints for the package's own writePoints. */
+function barePoints(n: number, t0: number): IPoint[] {
+  const points: IPoint[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = t0 + i;
+    const lane = LANES[i % LANES.length] as string;
+    points.push(
+      i % 2 === 1
+        ? {
+            measurement: 'temperature',
+            tags: { fever: 'false', gate: 'north', lane, mask: 'yes', site: 'bench', source: 'cam-1' },
+            fields: { celsius: 36 + (i % 15) / 10, seq: i + 1 },
+            timestamp: `${at}000000`,
+          }
+        : {
+            measurement: 'pass',
+            tags: {
+              credential: 'card',
+              direction: 'in',
+              gate: 'north',
+              lane,
+              outcome: 'granted',
+              reason: 'RESIDENT',
+              shift: 'day',
+              site: 'bench',
+              subject_kind: 'resident',
+            },
+            fields: { decide_us: 6.5, reasons: 'RESIDENT', seq: i + 1, subject: 'x7', replayed: true },
+            timestamp: `${at}000000`,
+          },
+    );
+  }
+  return points;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-telemetry-'));
+  const influxd = await startInfluxd();
+  const results: Record<string, unknown> = {};
+  try {
+    // 1. Throughput, alternating bare and sink rounds.
+    const bare: number[] = [];
+    const ours: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const t0 = Date.UTC(2026, 0, 1) + round * 86_400_000;
+      const client = new InfluxDB({ host: '127.0.0.1', port: influxd.port, database: `bare${round}` });
+      await client.createDatabase(`bare${round}`);
+      const points = barePoints(ENTRIES, t0);
+      let started = performance.now();
+      for (let i = 0; i < points.length; i += BATCH)
+        await client.writePoints(points.slice(i, i + BATCH), { precision: 'n' });
+      bare.push(ENTRIES / ((performance.now() - started) / 1000));
+
+      const db = openDatabase(join(dir, `sink${round}.db`));
+      const journal = Journal.open(db);
+      fillJournal(journal, ENTRIES, (i) => t0 + i);
+      const sink = sinkFor(journal, db, writerFor(influxd.url, `sink${round}`), 10_000_000);
+      started = performance.now();
+      sink.start();
+      await until(() => sink.priority.lag() === 0 && sink.bulk.lag() === 0);
+      ours.push(ENTRIES / ((performance.now() - started) / 1000));
+      await sink.stop();
+      db.close();
+      console.error(
+        `round ${round + 1}: bare ${Math.round(bare[round] ?? 0)} points/s, sink ${Math.round(ours[round] ?? 0)} points/s`,
+      );
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    results.throughput = {
+      entries: ENTRIES,
+      batch: BATCH,
+      barePointsPerSecond: bare.map(Math.round),
+      sinkPointsPerSecond: ours.map(Math.round),
+      medianRatio: Number((median(ours) / median(bare)).toFixed(3)),
+    };
+
+    // 2. Backlog of an outage at peak load, drained at the default replay rate with live load on.
+    const db = openDatabase(join(dir, 'outage.db'));
+    const journal = Journal.open(db);
+    const now = Date.now();
+    const backlog = Math.round(OUTAGE_S * PEAK_RATE);
+    fillJournal(journal, backlog, (i) => now - OUTAGE_S * 1000 + Math.floor((i * 1000) / PEAK_RATE));
+    const recorder = new AgeRecorder(writerFor(influxd.url, 'outage'), backlog);
+    const sink = sinkFor(journal, db, recorder, 20_000);
+    let liveIndex = backlog;
+    const live = setInterval(() => {
+      const at = Date.now();
+      journal.appendMany([item(liveIndex++, at)]);
+    }, 1000 / PEAK_RATE);
+    const started = performance.now();
+    sink.start();
+    // Drained: both cursors past the backlog (decisions are the even items, readings the odd).
+    await until(() => sink.priority.position >= backlog - 1 && sink.bulk.position >= backlog - 1);
+    const drainS = (performance.now() - started) / 1000;
+    clearInterval(live);
+    await until(() => sink.priority.lag() === 0 && sink.bulk.lag() === 0);
+    await sink.stop();
+    const replayed = await influxd.series(
+      'SELECT count("seq") FROM "pass" WHERE "replayed" = true',
+      'outage',
+    );
+    const ages = [...recorder.agesMs].sort((a, b) => a - b);
+    const pct = (q: number) => ages[Math.min(ages.length - 1, Math.floor(q * ages.length))] ?? 0;
+    results.drain = {
+      outageSeconds: OUTAGE_S,
+      peakEntriesPerSecond: PEAK_RATE,
+      backlogEntries: backlog,
+      replayRateLimitPointsPerSecond: 20_000,
+      drainSeconds: Number(drainS.toFixed(2)),
+      timesRealTime: Math.round(OUTAGE_S / drainS),
+      replayedPassesMarked: Number(replayed[0]?.count ?? 0),
+      liveEntriesDuringDrain: liveIndex - backlog,
+      liveAgeAtAckMs: { p50: pct(0.5), p99: pct(0.99), max: ages.at(-1) ?? 0 },
+    };
+    db.close();
+  } finally {
+    await influxd.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const machine = {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverage1m: Number(loadavg()[0]?.toFixed(2)),
+  };
+  console.log(JSON.stringify({ machine, ...results }, null, 2));
+}
+
+await main();
