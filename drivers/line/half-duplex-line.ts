@@ -153,6 +153,7 @@ export class HalfDuplexLine {
       await this.transport.write(request.bytes);
     } catch (error) {
       this.collecting = undefined;
+      this.writeFailed(error as Error);
       return { status: 'line-down', error: error as Error };
     }
     // A pty takes the bytes at memory speed; the line is busy for their wire time regardless.
@@ -170,11 +171,25 @@ export class HalfDuplexLine {
     return result;
   }
 
+  /**
+   * A write that fails means the link is gone, even before (or without) the transport's close
+   * event: the line goes down at once and reopens after the interval. Without this, a session
+   * that retries at once would find the line still "up", fail the next write at once, and spin
+   * in promise callbacks that never let the close event (or any timer) run.
+   */
+  private writeFailed(error: Error): void {
+    if (!this.up) return;
+    this.setState('down', error);
+    void this.transport.close();
+    if (this.running) void this.reopenLoop(undefined, true);
+  }
+
   private idleGapMs(): number {
     return this.wireTimeMs(this.options.idleGapCharacters ?? 2);
   }
 
-  private async reopenLoop(firstAttempt?: (up: boolean) => void): Promise<void> {
+  private async reopenLoop(firstAttempt?: (up: boolean) => void, waitFirst = false): Promise<void> {
+    if (waitFirst) await sleep(this.clock, this.options.reopenIntervalMs ?? 1000);
     while (this.running && !this.up) {
       try {
         await this.transport.open();

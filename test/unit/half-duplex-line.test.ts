@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HalfDuplexLine, type ReplyCollector } from '../../drivers/line/half-duplex-line.js';
 import { wireTimeMs } from '../../drivers/line/wire-time.js';
+import { type ByteTransport, TransportError } from '../../drivers/transport/byte-transport.js';
 import { MemoryBus } from '../../drivers/transport/memory-bus.js';
 
 /** Completes when `length` bytes arrived; a stand-in for a protocol's reply parser. */
@@ -103,5 +104,46 @@ describe('HalfDuplexLine', () => {
     expect(await line.start()).toBe(false);
     host.plugIn();
     await waitFor(() => line.isUp);
+  });
+
+  it('goes down on a failed write even before the transport reports its close, and reopens after the interval', async () => {
+    // A serial port whose device vanished: writes fail at once, the close event comes later
+    // (or never). Sessions retry immediately; if the line stayed "up" they would spin.
+    let writes = 0;
+    let opens = 0;
+    let closes = 0;
+    const transport: ByteTransport = {
+      name: 'failing',
+      isOpen: true,
+      open: async () => {
+        opens++;
+      },
+      write: () => {
+        writes++;
+        return Promise.reject(new TransportError('failing is not open', 'failing', true));
+      },
+      close: async () => {
+        closes++;
+      },
+      onData: () => {},
+      onClose: () => {},
+    };
+    const line = new HalfDuplexLine(transport, { baudRate: 115200, reopenIntervalMs: 30 });
+    lines.push(line);
+    const states: string[] = [];
+    line.onState((state) => states.push(state));
+    expect(await line.start()).toBe(true);
+    const first = await line.exchange({ bytes: Buffer.from('x'), collector: bytes(1), replyTimeoutMs: 50 });
+    expect(first.status).toBe('line-down');
+    expect(line.isUp).toBe(false);
+    expect(closes).toBe(1);
+    // While down, exchanges are refused without touching the transport.
+    const second = await line.exchange({ bytes: Buffer.from('y'), collector: bytes(1), replyTimeoutMs: 50 });
+    expect(second.status).toBe('line-down');
+    expect(writes).toBe(1);
+    expect(opens).toBe(1);
+    await waitFor(() => line.isUp);
+    expect(opens).toBe(2);
+    expect(states).toEqual(['up', 'down', 'up']);
   });
 });
