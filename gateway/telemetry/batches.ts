@@ -17,10 +17,14 @@ import type { AnyJournalEntry, Journal } from '../journal/journal.js';
 import { toLine } from './line-protocol.js';
 import type { PointMapper } from './points.js';
 
-/** A point ready to send: its line, and the seq of its entry (0 for a sample). */
-export interface RenderedPoint {
-  seq: number;
-  line: string;
+/**
+ * Points ready to send: their lines, and beside them the seq of each one's entry (0 for a
+ * sample). Two flat arrays rather than an object per point: a batch crosses from the worker
+ * thread by structured clone, which copies flat arrays several times faster.
+ */
+export interface Rendered {
+  seqs: number[];
+  lines: string[];
 }
 
 /** A point the server refused, or an entry that could not be made a point. */
@@ -39,10 +43,9 @@ export interface BatchRequest {
   horizon: number;
 }
 
-export interface PreparedBatch {
+export interface PreparedBatch extends Rendered {
   from: number;
   throughSeq: number;
-  points: RenderedPoint[];
   unmappable: Rejected[];
 }
 
@@ -56,18 +59,23 @@ export function renderEntries(
   mapper: PointMapper,
   entries: readonly AnyJournalEntry[],
   horizon: number,
-): { points: RenderedPoint[]; unmappable: Rejected[] } {
-  const points: RenderedPoint[] = [];
+): Rendered & { unmappable: Rejected[] } {
+  const seqs: number[] = [];
+  const lines: string[] = [];
   const unmappable: Rejected[] = [];
   for (const entry of entries) {
     try {
-      for (const point of mapper.points(entry, entry.seq <= horizon))
-        points.push({ seq: entry.seq, line: toLine(point) });
+      // Rendered before anything is kept: an entry is all in or all out.
+      const rendered = mapper.points(entry, entry.seq <= horizon).map(toLine);
+      for (const line of rendered) {
+        seqs.push(entry.seq);
+        lines.push(line);
+      }
     } catch (err) {
       unmappable.push({ seq: entry.seq, measurement: entry.type, line: '', error: (err as Error).message });
     }
   }
-  return { points, unmappable };
+  return { seqs, lines, unmappable };
 }
 
 /** The batch of `request`, read from `journal` over `db`. */

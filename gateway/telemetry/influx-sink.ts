@@ -34,7 +34,7 @@ import {
   measurementOf,
   type PreparedBatch,
   type Rejected,
-  type RenderedPoint,
+  type Rendered,
   renderEntries,
 } from './batches.js';
 import { DeadLetters } from './dead-letter.js';
@@ -229,7 +229,7 @@ export class InfluxSink {
       if (batch.throughSeq === position) continue;
       const started = this.clock.now();
       const refused: Rejected[] = [];
-      const writing = this.writeAll(batch.points, refused);
+      const writing = this.writeAll(batch, refused);
       // While the server works on this batch, the next one is read and rendered.
       this.prefetch(cursor, types, batch.throughSeq);
       try {
@@ -243,7 +243,7 @@ export class InfluxSink {
       for (const rejected of [...batch.unmappable, ...refused]) this.deadLetter(rejected);
       cursor.commit(batch.throughSeq);
       this.positions.set(cursor, batch.throughSeq);
-      if (replaying) await this.pace(batch.points.length, started);
+      if (replaying) await this.pace(batch.lines.length, started);
       return true;
     }
     return this.sendSamples();
@@ -280,10 +280,11 @@ export class InfluxSink {
     const samples = outbox?.oldest(this.options.batchSize) ?? [];
     if (outbox === undefined || samples.length === 0) return false;
     const refused: Rejected[] = [];
-    const points: RenderedPoint[] = [];
+    const rendered: Rendered = { seqs: [], lines: [] };
     for (const sample of samples) {
       try {
-        points.push({ seq: 0, line: toLine(sample.point) });
+        rendered.lines.push(toLine(sample.point));
+        rendered.seqs.push(0);
       } catch (err) {
         refused.push({
           seq: 0,
@@ -293,7 +294,7 @@ export class InfluxSink {
         });
       }
     }
-    await this.writeAll(points, refused);
+    await this.writeAll(rendered, refused);
     for (const rejected of refused) this.deadLetter(rejected);
     outbox.remove(samples.map((s) => s.id));
     return true;
@@ -307,44 +308,36 @@ export class InfluxSink {
 
   /** Maps and writes entries (the live ones during a replay; not committed). */
   private async deliver(entries: readonly AnyJournalEntry[]): Promise<void> {
-    const { points } = renderEntries(this.options.mapper, entries, this.horizon);
+    const rendered = renderEntries(this.options.mapper, entries, this.horizon);
     // Not committed: what is refused or unmappable here is dead-lettered when the cursor gets there.
-    await this.writeAll(points, []);
+    await this.writeAll(rendered, []);
   }
 
-  /** Writes items, splitting around points the server refuses; those are added to `refused`. */
-  private async writeAll(
-    items: readonly RenderedPoint[],
-    refused: Rejected[],
-    databaseMade = false,
-  ): Promise<void> {
-    if (items.length === 0) return;
+  /** Writes the points, splitting around those the server refuses; those are added to `refused`. */
+  private async writeAll(points: Rendered, refused: Rejected[], databaseMade = false): Promise<void> {
+    const { seqs, lines } = points;
+    if (lines.length === 0) return;
     try {
-      await this.options.writer.write(items.map((i) => i.line));
-      this.pointsSent += items.length;
+      await this.options.writer.write(lines);
+      this.pointsSent += lines.length;
       this.succeeded();
     } catch (err) {
       const failure = classify(err);
       if (failure.kind === 'not_found' && this.options.createDatabase && !databaseMade) {
         await this.options.writer.createDatabase();
         this.options.log.warn({ sink: 'influx' }, 'database was missing and has been created');
-        return this.writeAll(items, refused, true);
+        return this.writeAll(points, refused, true);
       }
       if (failure.kind !== 'refused' && failure.kind !== 'too_large') throw failure;
-      if (items.length === 1) {
+      if (lines.length === 1) {
         // A single point too large for the server is refused for good, like a bad one.
-        const [item] = items as [RenderedPoint];
-        refused.push({
-          seq: item.seq,
-          measurement: measurementOf(item.line),
-          line: item.line,
-          error: failure.message,
-        });
+        const line = lines[0] as string;
+        refused.push({ seq: seqs[0] ?? 0, measurement: measurementOf(line), line, error: failure.message });
         return;
       }
-      const half = items.length >> 1;
-      await this.writeAll(items.slice(0, half), refused, databaseMade);
-      await this.writeAll(items.slice(half), refused, databaseMade);
+      const half = lines.length >> 1;
+      await this.writeAll({ seqs: seqs.slice(0, half), lines: lines.slice(0, half) }, refused, databaseMade);
+      await this.writeAll({ seqs: seqs.slice(half), lines: lines.slice(half) }, refused, databaseMade);
     }
   }
 

@@ -84,7 +84,7 @@ describe('WorkerBatchSource', () => {
           const request = { types, from, limit, horizon };
           const fromWorker = await worker.prepare(request);
           expect(fromWorker).toEqual(await inline.prepare(request));
-          if (from < 300) expect(fromWorker.points.length).toBeGreaterThan(0);
+          if (from < 300) expect(fromWorker.lines.length).toBeGreaterThan(0);
         }
       }
     } finally {
@@ -108,7 +108,8 @@ describe('WorkerBatchSource', () => {
     const good = new WorkerBatchSource({ databasePath: path, ...SITE, pseudonymKey: KEY });
     try {
       const batch = await good.prepare({ types: PRIORITY_TYPES, from: 0, limit: 10, horizon: 0 });
-      expect(batch.points).toHaveLength(10);
+      expect(batch.lines).toHaveLength(10);
+      expect(batch.seqs).toEqual([1, 2, 4, 5, 7, 8, 10, 11, 13, 14]);
     } finally {
       await good.close();
       db.close();
