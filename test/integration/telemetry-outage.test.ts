@@ -69,9 +69,11 @@ describe('InfluxDB store-and-forward through the real gateway', () => {
       await rig.startLoad(20);
       await sleep(3000);
       await rig.influxd.stop();
+      const outageFrom = Date.now();
       const beforeOutage = rig.acknowledged.length;
       await sleep(OUTAGE_MS);
       const duringOutage = rig.acknowledged.length - beforeOutage;
+      const outageTo = Date.now();
       await rig.influxd.restart();
       await sleep(3000);
       await rig.stopLoad();
@@ -85,6 +87,13 @@ describe('InfluxDB store-and-forward through the real gateway', () => {
       );
       expect(Number(replayed[0]?.count)).toBeGreaterThan(0);
       expect(counts.passes + counts.readings + counts.alarms).toBeGreaterThan(duringOutage);
+      // The high-rate samples (one a second here) taken while influxd was down waited in the
+      // outbox and arrived too.
+      const samples = await rig.influxd.series(
+        `SELECT "out" FROM "occupancy" WHERE time >= ${outageFrom}ms AND time < ${outageTo}ms`,
+        'gw',
+      );
+      expect(samples.length).toBeGreaterThan(0);
     },
     OUTAGE_MS + 120_000,
   );
