@@ -3,7 +3,7 @@
  * whatever the text (property test, read back through the HTTP API), and a point the server
  * refuses (400, field type conflict) is dead-lettered alone while the points behind it land.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc } from '@fast-check/vitest';
@@ -157,5 +157,69 @@ describe('a point the server refuses', () => {
     expect(notice?.type === 'alarm' && notice.payload.detail?.seq).toBe(refused.seq);
     expect(alarms.some((a) => a.code === 'TELEMETRY_DEAD_LETTER')).toBe(true);
     db.close();
+  }, 60_000);
+});
+
+describe('credentials the server refuses', () => {
+  it('raise one TELEMETRY_REFUSED alarm while the sink retries, and delivery resumes once they are valid', async () => {
+    const secured = await startInfluxd({ admin: { user: 'admin', password: 'admin-pw' } });
+    const db = openDatabase(join(dir, 'refused.db'));
+    try {
+      await secured.createDatabase(DB);
+      const passwordFile = join(dir, 'influx.password');
+      writeFileSync(passwordFile, 'gateway-pw\n');
+      const journal = Journal.open(db);
+      const at = Date.UTC(2026, 10, 28, 3, 0, 0);
+      for (let i = 0; i < 5; i++)
+        journal.append('alarm', at + i, { code: 'DOOR_HELD_OPEN', severity: 'warning', detail: { n: i } });
+      const sink = new InfluxSink({
+        journal,
+        db,
+        writer: new InfluxWriter({
+          url: secured.url,
+          database: DB,
+          username: 'gateway',
+          passwordFile,
+          createDatabase: false,
+          batchSize: 5000,
+          flushSeconds: 0.05,
+          timeoutSeconds: 10,
+          retry: { initialSeconds: 0.02, maxSeconds: 0.1 },
+          replayPointsPerSecond: 20_000,
+        }),
+        mapper: new PointMapper({ siteId: 'demo', feverThresholdC: 37.3, pseudonym: (id) => `p-${id}` }),
+        batchSize: 5000,
+        flushMs: 50,
+        retry: { initialMs: 20, maxMs: 100 },
+        replayPointsPerSecond: 20_000,
+        createDatabase: false,
+        log: pino({ level: 'silent' }),
+        alarm: (code, severity, detail) => journal.append('alarm', Date.now(), { code, severity, detail }),
+      });
+      const refusals = () =>
+        [...journal.iterate(0)].flatMap((e) =>
+          e.type === 'alarm' && e.payload.code === 'TELEMETRY_REFUSED' ? [e.payload] : [],
+        );
+      sink.start();
+      try {
+        // The user does not exist yet: 401 on every attempt, one alarm for the episode.
+        await waitFor('several refused writes', () => sink.status().writeFailures >= 4, 20_000);
+        expect(refusals()).toHaveLength(1);
+        expect(refusals()[0]?.detail?.status).toBe(401);
+        expect(sink.priority.position).toBe(0);
+        await secured.query(`CREATE USER "gateway" WITH PASSWORD 'gateway-pw'`);
+        await secured.query(`GRANT WRITE ON "${DB}" TO "gateway"`);
+        await waitFor('the sink to drain', () => sink.priority.lag() === 0 && sink.bulk.lag() === 0, 20_000);
+      } finally {
+        await sink.stop();
+      }
+      const alarms = await secured.series('SELECT "seq", "code" FROM "alarm"', DB);
+      // The five alarms, and the refusal alarm itself (journaled, then delivered).
+      expect(alarms.filter((a) => a.code === 'DOOR_HELD_OPEN')).toHaveLength(5);
+      expect(alarms.filter((a) => a.code === 'TELEMETRY_REFUSED')).toHaveLength(1);
+    } finally {
+      db.close();
+      await secured.dispose();
+    }
   }, 60_000);
 });

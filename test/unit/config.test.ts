@@ -206,6 +206,43 @@ idcard:
     expect(config.osdp.offlineAfterSeconds).toBe(1.5);
   });
 
+  it('telemetry: fills in the InfluxDB defaults and resolves the password file from dataDir', () => {
+    const config = parseConfigText(
+      `${MINIMAL}telemetry:\n  influx: { url: 'http://127.0.0.1:8086', passwordFile: keys/influx.password }\n`,
+      '/etc/gatewarden/site.yaml',
+    );
+    expect(config.telemetry.influx).toMatchObject({
+      database: 'gatewarden',
+      batchSize: 5000,
+      flushSeconds: 1,
+      createDatabase: true,
+      retry: { initialSeconds: 0.5, maxSeconds: 60 },
+      passwordFile: join(config.site.dataDir, 'keys', 'influx.password'),
+    });
+    expect(config.telemetry.metrics).toBeUndefined();
+    expect(config.telemetry.highRateBudgetMiB).toBe(64);
+  });
+
+  it('telemetry: names each wrong field', () => {
+    const telemetry = `telemetry:
+  influx:
+    url: 'ftp://127.0.0.1:8086'
+    database: 'my db'
+    batchSize: 0
+    password: secret
+  metrics: { port: 70000 }
+`;
+    const error = thrown(() => parseConfigText(MINIMAL + telemetry, 'x.yaml'));
+    expect(error.problems.map((p) => p.field).sort()).toEqual([
+      'telemetry.influx.batchSize',
+      'telemetry.influx.database',
+      // A password is never accepted inline, only passwordFile: an unknown key.
+      'telemetry.influx.password',
+      'telemetry.influx.url',
+      'telemetry.metrics.port',
+    ]);
+  });
+
   it('loads the OSDP example for real hardware', () => {
     const config = loadConfig(join(configDir, 'examples/osdp-north-gate.yaml'), { env: {} });
     expect(config.osdp.devices.map((d) => `${d.id}@${d.line}/${d.address}`)).toEqual([

@@ -56,7 +56,7 @@ async function freePorts(count: number): Promise<number[]> {
   }
 }
 
-function configToml(dir: string, httpPort: number, rpcPort: number): string {
+function configToml(dir: string, httpPort: number, rpcPort: number, auth: boolean): string {
   const s = JSON.stringify; // a JSON string is a valid TOML basic string
   const off = ['udp', 'graphite', 'collectd', 'opentsdb'].map((k) => `[[${k}]]\n  enabled = false`);
   // Debian's build knows `reporting-enabled`, not upstream's `reporting-disabled` (ignored if given).
@@ -71,7 +71,7 @@ bind-address = ${s(`${HOST}:${rpcPort}`)}
 [http]
   enabled = true
   bind-address = ${s(`${HOST}:${httpPort}`)}
-  auth-enabled = false
+  auth-enabled = ${auth}
   log-enabled = false
 [monitor]
   store-enabled = false
@@ -102,7 +102,13 @@ function parseJson(text: string): unknown {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startInfluxd(options: { dir?: string } = {}): Promise<Influxd> {
+export interface InfluxdOptions {
+  dir?: string;
+  /** HTTP authentication on, with this admin user (created at first start; queries use it). */
+  admin?: { user: string; password: string };
+}
+
+export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influxd> {
   const [httpPort, rpcPort] = (await freePorts(2)) as [number, number];
   const url = `http://${HOST}:${httpPort}`;
   const created = options.dir === undefined;
@@ -162,9 +168,19 @@ export async function startInfluxd(options: { dir?: string } = {}): Promise<Infl
   }
 
   try {
-    writeFileSync(configPath, configToml(dir, httpPort, rpcPort));
+    writeFileSync(configPath, configToml(dir, httpPort, rpcPort, options.admin !== undefined));
     await launch();
+    if (options.admin !== undefined) {
+      // 1.x lets the first admin user be created without credentials.
+      const { user, password } = options.admin;
+      const body = new URLSearchParams({
+        q: `CREATE USER "${user}" WITH PASSWORD '${password}' WITH ALL PRIVILEGES`,
+      });
+      const res = await fetch(`${url}/query`, { method: 'POST', body });
+      if (!res.ok) throw new Error(`cannot create the admin user: ${res.status} ${await res.text()}`);
+    }
   } catch (err) {
+    await halt('SIGKILL');
     if (created) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -172,7 +188,12 @@ export async function startInfluxd(options: { dir?: string } = {}): Promise<Infl
   async function query(q: string, db?: string): Promise<unknown> {
     const body = new URLSearchParams({ q, epoch: 'ns' });
     if (db !== undefined) body.set('db', db);
-    const res = await fetch(`${url}/query`, { method: 'POST', body });
+    const headers: Record<string, string> = {};
+    if (options.admin !== undefined) {
+      const { user, password } = options.admin;
+      headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    }
+    const res = await fetch(`${url}/query`, { method: 'POST', body, headers });
     const text = await res.text();
     if (!res.ok) throw new Error(`influxd /query answered ${res.status} to ${q}: ${text}`);
     return parseJson(text);
