@@ -8,6 +8,7 @@ import { registerQuarantine } from './commands/quarantine.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerReport } from './commands/report.js';
 import { registerStart } from './commands/start.js';
+import { registerTelemetry } from './commands/telemetry.js';
 import { registerVisitor } from './commands/visitor.js';
 import { DEFAULT_CONFIG, type GlobalOptions } from './io.js';
 
@@ -27,6 +28,7 @@ registerVisitor(program, globals);
 registerMode(program, globals);
 registerJournal(program, globals);
 registerReport(program, globals);
+registerTelemetry(program, globals);
 
 /**
  * Exit codes: 0 success (and allow, for `decide`), 1 deny or a failed check, 2 an error. Errors

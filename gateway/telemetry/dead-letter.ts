@@ -1,7 +1,8 @@
 /**
  * Points a server refused for their content (HTTP 400) and entries that could not be turned
- * into points: kept with the server's message so a technician can see and replay them, and
- * out of the way of the points behind them. Only ever appended to by the sink.
+ * into points: kept with the server's message (`gatewarden telemetry refused` lists them), out
+ * of the way of the points behind them, and never retried: what the server refused for its
+ * content it would refuse again. Only ever appended to by the sink.
  */
 import type { Db } from '../db.js';
 

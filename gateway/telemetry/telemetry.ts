@@ -172,7 +172,7 @@ export class Telemetry {
         tags: { site: siteId },
         fields: {
           out: BigInt(outside.length),
-          households_out: BigInt(new Set(outside.map((o) => o.householdId)).size),
+          households_out: BigInt(new Set(outside.flatMap((o) => o.householdId ?? [])).size),
         },
         timestampNs: ts(),
       },

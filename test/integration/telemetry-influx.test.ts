@@ -12,11 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../gateway/db.js';
 import type { JournalEventMap } from '../../gateway/journal/events.js';
 import { Journal } from '../../gateway/journal/journal.js';
+import { DeadLetters } from '../../gateway/telemetry/dead-letter.js';
 import { InfluxSink } from '../../gateway/telemetry/influx-sink.js';
 import { InfluxWriter } from '../../gateway/telemetry/influx-writer.js';
 import { storedTagValue, type TelemetryPoint, toLine } from '../../gateway/telemetry/line-protocol.js';
 import { PointMapper } from '../../gateway/telemetry/points.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { ScratchSite } from './helpers/cli.js';
 import { type Influxd, startInfluxd } from './helpers/influxd.js';
 
 const DB = 'gw';
@@ -222,4 +224,31 @@ describe('credentials the server refuses', () => {
       await secured.dispose();
     }
   }, 60_000);
+});
+
+describe('gatewarden telemetry refused', () => {
+  it('lists the refused points with the server message and the line', () => {
+    const site = new ScratchSite();
+    try {
+      expect(site.run(['telemetry', 'status']).status).toBe(0);
+      const db = openDatabase(join(site.dir, 'data', 'gatewarden.db'));
+      new DeadLetters(db).add({
+        sink: 'influx',
+        seq: 42,
+        measurement: 'alarm',
+        line: 'alarm,code=X detail_value=5 1764290000123000042',
+        error: 'partial write: field type conflict',
+        at: Date.UTC(2026, 10, 28, 4),
+      });
+      db.close();
+      const listed = site.run(['telemetry', 'refused']);
+      expect(listed.status).toBe(0);
+      expect(listed.stdout).toContain('#42');
+      expect(listed.stdout).toContain('field type conflict');
+      expect(listed.stdout).toContain('alarm,code=X detail_value=5');
+      expect(site.run(['telemetry', 'status']).stdout).toMatch(/refused points: 1/);
+    } finally {
+      site.dispose();
+    }
+  });
 });

@@ -94,6 +94,19 @@ describe('InfluxDB store-and-forward through the real gateway', () => {
         'gw',
       );
       expect(samples.length).toBeGreaterThan(0);
+      // What a technician sees from the command line beside the running gateway.
+      const status = rig.site.run(['telemetry', 'status', '--json']);
+      expect(status.status).toBe(0);
+      const parsed = JSON.parse(status.stdout) as {
+        journal: number;
+        cursors: { name: string; position: number; lag: number }[];
+        deadLetters: number;
+      };
+      expect(parsed.cursors.filter((c) => c.name.startsWith('influx'))).toEqual([
+        expect.objectContaining({ name: 'influx', lag: 0 }),
+        expect.objectContaining({ name: 'influx.bulk', lag: 0 }),
+      ]);
+      expect(parsed.deadLetters).toBe(0);
     },
     OUTAGE_MS + 120_000,
   );
