@@ -3,6 +3,7 @@ import { HalfDuplexLine, type ReplyCollector } from '../../drivers/line/half-dup
 import { wireTimeMs } from '../../drivers/line/wire-time.js';
 import { type ByteTransport, TransportError } from '../../drivers/transport/byte-transport.js';
 import { MemoryBus } from '../../drivers/transport/memory-bus.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** Completes when `length` bytes arrived; a stand-in for a protocol's reply parser. */
 function bytes(length: number): ReplyCollector<Buffer> {
@@ -14,14 +15,6 @@ function bytes(length: number): ReplyCollector<Buffer> {
     },
   };
 }
-
-const waitFor = async (condition: () => boolean, ms = 2000) => {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('HalfDuplexLine', () => {
   const lines: HalfDuplexLine[] = [];
@@ -67,7 +60,7 @@ describe('HalfDuplexLine', () => {
     expect(result.status).toBe('timeout');
     expect(line.counters.timeouts).toBe(1);
     await device.write(Buffer.from('late'));
-    await waitFor(() => line.counters.unsolicitedBytes === 4);
+    await waitFor('the unsolicited bytes', () => line.counters.unsolicitedBytes === 4, 2000);
   });
 
   it('starts the reply timeout after the request has left the wire', async () => {
@@ -93,7 +86,7 @@ describe('HalfDuplexLine', () => {
     const refused = await line.exchange({ bytes: Buffer.from('x'), collector: bytes(1), replyTimeoutMs: 50 });
     expect(refused.status).toBe('line-down');
     host.plugIn();
-    await waitFor(() => line.isUp);
+    await waitFor('the line to come back up', () => line.isUp, 2000);
     expect(states).toEqual(['up', 'down', 'up']);
     expect(line.counters.reopens).toBe(1);
   });
@@ -103,7 +96,7 @@ describe('HalfDuplexLine', () => {
     host.unplug();
     expect(await line.start()).toBe(false);
     host.plugIn();
-    await waitFor(() => line.isUp);
+    await waitFor('the line to come back up', () => line.isUp, 2000);
   });
 
   it('goes down on a failed write even before the transport reports its close, and reopens after the interval', async () => {
@@ -142,7 +135,7 @@ describe('HalfDuplexLine', () => {
     expect(second.status).toBe('line-down');
     expect(writes).toBe(1);
     expect(opens).toBe(1);
-    await waitFor(() => line.isUp);
+    await waitFor('the line to come back up', () => line.isUp, 2000);
     expect(opens).toBe(2);
     expect(states).toEqual(['up', 'down', 'up']);
   });
