@@ -7,11 +7,12 @@
  * "No host available" without trying, for a backoff of its own; the sink would then not know
  * whether the server is back.)
  */
-import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { InfluxDB, type IPoolOptions } from 'influx';
 import type { InfluxConfig } from '../../config/telemetry-schema.js';
+import { GatewardenError } from '../errors.js';
+import { readSecretFile } from '../util/key-file.js';
 import { asInfluxPoint } from './line-protocol.js';
 
 export type WriteFailureKind =
@@ -68,8 +69,7 @@ export class InfluxWriter implements PointWriter {
     const url = new URL(config.url);
     this.database = config.database;
     this.retentionPolicy = config.retentionPolicy;
-    const password =
-      config.passwordFile === undefined ? undefined : readFileSync(config.passwordFile, 'utf8').trim();
+    const password = config.passwordFile === undefined ? undefined : readPassword(config.passwordFile);
     const https = url.protocol === 'https:';
     this.agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.client = new InfluxDB({
@@ -130,4 +130,11 @@ function serverError(message: string): string {
   } catch {
     return body;
   }
+}
+
+function readPassword(path: string): string {
+  const secret = readSecretFile(path, 'InfluxDB password file');
+  if (secret === undefined)
+    throw new GatewardenError('CONFIG_UNREADABLE', `InfluxDB password file ${path} does not exist`);
+  return secret.toString('utf8').trim();
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GatewardenError } from '../errors.js';
 
@@ -25,13 +25,8 @@ export function loadOrCreateKey(path: string, bytes: number, what: string): Buff
 }
 
 function readKeyFile(path: string, bytes: number, what: string): Buffer | undefined {
-  let key: Buffer;
-  try {
-    key = readFileSync(path);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new GatewardenError('CONFIG_UNREADABLE', `cannot read ${what} ${path}`, { cause });
-  }
+  const key = readSecretFile(path, what);
+  if (key === undefined) return undefined;
   if (key.length !== bytes) {
     throw new GatewardenError(
       'CONFIG_INVALID',
@@ -39,4 +34,32 @@ function readKeyFile(path: string, bytes: number, what: string): Buffer | undefi
     );
   }
   return key;
+}
+
+/**
+ * Reads a secret (a key, a password) from a file that only its owner may read or write:
+ * a file that grants anything to group or others is refused, as ssh refuses such a private
+ * key, since whoever could read it holds the secret. `undefined` when the file does not exist.
+ * The mode is read from the open file, so it is the mode of what is read.
+ */
+export function readSecretFile(path: string, what: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new GatewardenError('CONFIG_UNREADABLE', `cannot read ${what} ${path}`, { cause });
+  }
+  try {
+    const mode = fstatSync(fd).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new GatewardenError(
+        'CONFIG_INVALID',
+        `${what} ${path} is open to other users (mode ${mode.toString(8).padStart(4, '0')}): run chmod 600 ${path}`,
+      );
+    }
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

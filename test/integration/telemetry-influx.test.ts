@@ -3,7 +3,7 @@
  * whatever the text (property test, read back through the HTTP API), and a point the server
  * refuses (400, field type conflict) is dead-lettered alone while the points behind it land.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc } from '@fast-check/vitest';
@@ -35,6 +35,19 @@ afterAll(async () => {
   await influxd?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
+
+function influxConfig(url: string) {
+  return {
+    url,
+    database: DB,
+    createDatabase: true,
+    batchSize: 5000,
+    flushSeconds: 0.05,
+    timeoutSeconds: 10,
+    retry: { initialSeconds: 0.05, maxSeconds: 0.5 },
+    replayPointsPerSecond: 20_000,
+  };
+}
 
 function writer(): InfluxWriter {
   return new InfluxWriter({
@@ -169,7 +182,12 @@ describe('credentials the server refuses', () => {
     try {
       await secured.createDatabase(DB);
       const passwordFile = join(dir, 'influx.password');
-      writeFileSync(passwordFile, 'gateway-pw\n');
+      // A password file others can read is refused; the owner's alone is taken.
+      writeFileSync(passwordFile, 'gateway-pw\n', { mode: 0o644 });
+      expect(
+        () => new InfluxWriter({ ...influxConfig(secured.url), username: 'gateway', passwordFile }),
+      ).toThrow(/open to other users \(mode 0644\)/);
+      chmodSync(passwordFile, 0o600);
       const journal = Journal.open(db);
       const at = Date.UTC(2026, 10, 28, 3, 0, 0);
       for (let i = 0; i < 5; i++)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -123,7 +123,22 @@ describe('pseudonymKey', () => {
   it('refuses a key file of the wrong size', () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-key-'));
     const path = join(dir, 'short.key');
-    writeFileSync(path, 'too short');
+    writeFileSync(path, 'too short', { mode: 0o600 });
     expect(() => pseudonymKey(path)).toThrow(GatewardenError);
+    expect(() => pseudonymKey(path)).toThrow(/must be 32 bytes, found 9/);
+  });
+
+  it('refuses a key file that group or others may read or write, naming the fix', () => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-key-'));
+    const path = join(dir, 'pseudonym.key');
+    const key = pseudonymKey(path);
+    for (const mode of [0o644, 0o640, 0o604, 0o620]) {
+      chmodSync(path, mode);
+      expect(() => pseudonymKey(path)).toThrow(
+        `open to other users (mode 0${mode.toString(8)}): run chmod 600 ${path}`,
+      );
+    }
+    chmodSync(path, 0o400);
+    expect(pseudonymKey(path).equals(key)).toBe(true);
   });
 });
