@@ -5,7 +5,7 @@
  * Why the escaping is ours: `influx` 5.12 escapes tag values for `,` `=` and space only, so a
  * tag value with a newline splits the line and one ending in a backslash escapes the separator
  * after it; and its escaper rewrites the first `\'` of any string (tag or field) to `\\'`, which
- * changes the stored value. We hand it whole lines it passes through untouched (`toInfluxPoint`),
+ * changes the stored value. We hand it whole lines it passes through untouched (`asInfluxPoint`),
  * so what reaches the server is exactly `toLine`.
  *
  * What line protocol cannot carry, and what we do (InfluxDB 1.x parser, models/points.go):

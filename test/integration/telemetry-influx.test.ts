@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fc } from '@fast-check/vitest';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../gateway/db.js';
+import { type Db, openDatabase } from '../../gateway/db.js';
 import type { JournalEventMap } from '../../gateway/journal/events.js';
 import { Journal } from '../../gateway/journal/journal.js';
 import { DeadLetters } from '../../gateway/telemetry/dead-letter.js';
@@ -50,15 +50,23 @@ function influxConfig(url: string) {
 }
 
 function writer(): InfluxWriter {
-  return new InfluxWriter({
-    url: influxd.url,
-    database: DB,
-    createDatabase: true,
+  return new InfluxWriter(influxConfig(influxd.url));
+}
+
+/** The sink as these tests run it: fast retries, silent log, its alarms into the journal. */
+function sinkFor(journal: Journal, db: Db, sinkWriter: InfluxWriter, createDatabase: boolean): InfluxSink {
+  return new InfluxSink({
+    journal,
+    db,
+    writer: sinkWriter,
+    mapper: new PointMapper({ siteId: 'demo', feverThresholdC: 37.3, pseudonym: (id) => `p-${id}` }),
     batchSize: 5000,
-    flushSeconds: 0.05,
-    timeoutSeconds: 10,
-    retry: { initialSeconds: 0.05, maxSeconds: 0.5 },
+    flushMs: 50,
+    retry: { initialMs: 20, maxMs: 100 },
     replayPointsPerSecond: 20_000,
+    createDatabase,
+    log: pino({ level: 'silent' }),
+    alarm: (code, severity, detail) => journal.append('alarm', Date.now(), { code, severity, detail }),
   });
 }
 
@@ -133,19 +141,7 @@ describe('a point the server refuses', () => {
     for (let i = 30; i < 60; i++) journal.append('decision', at + i, decision(i));
     journal.append('alarm', at + 100, alarm('text again'));
 
-    const sink = new InfluxSink({
-      journal,
-      db,
-      writer: writer(),
-      mapper: new PointMapper({ siteId: 'demo', feverThresholdC: 37.3, pseudonym: (id) => `p-${id}` }),
-      batchSize: 5000,
-      flushMs: 50,
-      retry: { initialMs: 50, maxMs: 500 },
-      replayPointsPerSecond: 20_000,
-      createDatabase: true,
-      log: pino({ level: 'silent' }),
-      alarm: (code, severity, detail) => journal.append('alarm', Date.now(), { code, severity, detail }),
-    });
+    const sink = sinkFor(journal, db, writer(), true);
     sink.start();
     try {
       await waitFor('the sink to drain', () => sink.priority.lag() === 0 && sink.bulk.lag() === 0, 30_000);
@@ -192,30 +188,17 @@ describe('credentials the server refuses', () => {
       const at = Date.UTC(2026, 10, 28, 3, 0, 0);
       for (let i = 0; i < 5; i++)
         journal.append('alarm', at + i, { code: 'DOOR_HELD_OPEN', severity: 'warning', detail: { n: i } });
-      const sink = new InfluxSink({
+      const sink = sinkFor(
         journal,
         db,
-        writer: new InfluxWriter({
-          url: secured.url,
-          database: DB,
+        new InfluxWriter({
+          ...influxConfig(secured.url),
           username: 'gateway',
           passwordFile,
           createDatabase: false,
-          batchSize: 5000,
-          flushSeconds: 0.05,
-          timeoutSeconds: 10,
-          retry: { initialSeconds: 0.02, maxSeconds: 0.1 },
-          replayPointsPerSecond: 20_000,
         }),
-        mapper: new PointMapper({ siteId: 'demo', feverThresholdC: 37.3, pseudonym: (id) => `p-${id}` }),
-        batchSize: 5000,
-        flushMs: 50,
-        retry: { initialMs: 20, maxMs: 100 },
-        replayPointsPerSecond: 20_000,
-        createDatabase: false,
-        log: pino({ level: 'silent' }),
-        alarm: (code, severity, detail) => journal.append('alarm', Date.now(), { code, severity, detail }),
-      });
+        false,
+      );
       const refusals = () =>
         [...journal.iterate(0)].flatMap((e) =>
           e.type === 'alarm' && e.payload.code === 'TELEMETRY_REFUSED' ? [e.payload] : [],
