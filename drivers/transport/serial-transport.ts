@@ -1,5 +1,6 @@
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
 import { type ByteTransport, TransportError } from './byte-transport.js';
+import { HangupAwareBinding } from './hangup-aware-binding.js';
 
 export interface SerialTransportOptions {
   /** A tty: `/dev/ttyUSB0`, `/dev/serial/by-id/…`, or one end of a socat pty pair. */
@@ -11,11 +12,12 @@ export interface SerialTransportOptions {
  * A serial line through `serialport` (8N1, no flow control: RS-485 adapters switch direction
  * themselves). Unplugging the adapter, or the pty's peer going away, surfaces as `onClose`
  * with an error; serialport reports that on the next read or write, so a line that is polled
- * notices within one poll.
+ * notices within one poll, and a device that only talks (a scanner) notices at once: its
+ * pending read ends in a hang-up (`HangupAwareBinding`).
  */
 export class SerialTransport implements ByteTransport {
   readonly name: string;
-  private port: SerialPort | undefined;
+  private port: SerialPortStream | undefined;
   private readonly dataListeners: ((bytes: Buffer) => void)[] = [];
   private readonly closeListeners: ((error?: Error) => void)[] = [];
 
@@ -29,7 +31,8 @@ export class SerialTransport implements ByteTransport {
 
   async open(): Promise<void> {
     if (this.port?.isOpen) return;
-    const port = new SerialPort({
+    const port = new SerialPortStream({
+      binding: HangupAwareBinding,
       path: this.options.path,
       baudRate: this.options.baudRate,
       dataBits: 8,
@@ -56,7 +59,9 @@ export class SerialTransport implements ByteTransport {
     port.on('close', (err?: Error) => {
       if (closed) return;
       closed = true;
-      if (this.port === port) this.port = undefined;
+      // A port replaced by a newer one closes late: its close is not the new port's.
+      if (this.port !== port) return;
+      this.port = undefined;
       for (const l of this.closeListeners) l(err ?? undefined);
     });
   }
