@@ -16,6 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { GatewardenError, type Problem } from '../gateway/errors.js';
+import { resolveMqttPaths } from './mqtt-schema.js';
 import { configSchema, type GatewardenConfig } from './schema.js';
 
 /** Environment variable → the field it replaces. */
@@ -192,6 +193,7 @@ function resolvePaths(config: GatewardenConfig, baseDir: string): GatewardenConf
     registry: { ...config.registry, pseudonymKeyFile: resolve(dataDir, config.registry.pseudonymKeyFile) },
     osdp: { ...config.osdp, masterKeyFile: resolve(dataDir, config.osdp.masterKeyFile) },
     telemetry: resolveTelemetry(config.telemetry, dataDir),
+    mqtt: resolveMqttPaths(config.mqtt, dataDir),
     log: file === undefined ? log : { ...log, file: resolve(dataDir, file) },
   };
 }

@@ -19,6 +19,7 @@ import {
   scannerSchema,
   serialLineSchema,
 } from './devices-schema.js';
+import { mqttSchema } from './mqtt-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
 
 /** Ids appear in MQTT topics, InfluxDB tags and file names: keep them to a safe alphabet. */
@@ -322,6 +323,9 @@ export const configSchema = z
     telemetry: telemetrySchema
       .prefault({})
       .describe('Telemetry: InfluxDB store-and-forward, high-rate samples, Prometheus metrics.'),
+    mqtt: mqttSchema
+      .prefault({})
+      .describe('MQTT: the embedded broker, MQTT devices, Home Assistant discovery, the upstream bridge.'),
     log: z
       .strictObject({
         level: z.enum(LOG_LEVELS).default('info').describe('Lowest level written to the log.'),

@@ -68,6 +68,16 @@ export const ALARM_CODES = [
   'TELEMETRY_DEAD_LETTER',
   /** High-rate samples exceeded their disk budget and the oldest were thinned (a notice, with counts). */
   'TELEMETRY_THINNED',
+  /** A client of the embedded MQTT broker gave a wrong user or password (counted, journaled at a bounded rate). */
+  'MQTT_AUTH_FAILED',
+  /** A client of the embedded broker published or subscribed where its ACL does not let it. */
+  'MQTT_ACCESS_DENIED',
+  /** A client of the embedded broker sent oversized packets or flooded it, and was disconnected. */
+  'MQTT_CLIENT_REFUSED',
+  /** A request from upstream was refused (not authorised, malformed, or failed to apply). */
+  'UPSTREAM_REQUEST_REFUSED',
+  /** The upstream broker refused the gateway's connection (credentials, client id, TLS). */
+  'UPSTREAM_REFUSED',
 ] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 

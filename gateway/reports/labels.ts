@@ -24,6 +24,14 @@ export const ALARM_LABELS: Readonly<Record<AlarmCode, Message>> = {
   TELEMETRY_REFUSED: { zh: '遥测服务器拒绝写入', en: 'Telemetry server refused writes' },
   TELEMETRY_DEAD_LETTER: { zh: '遥测数据点被拒收', en: 'Telemetry point refused' },
   TELEMETRY_THINNED: { zh: '高频遥测已抽稀', en: 'High-rate telemetry thinned' },
+  MQTT_AUTH_FAILED: { zh: 'MQTT 客户端认证失败', en: 'MQTT client failed authentication' },
+  MQTT_ACCESS_DENIED: { zh: 'MQTT 客户端越权访问', en: 'MQTT client access denied' },
+  MQTT_CLIENT_REFUSED: {
+    zh: 'MQTT 客户端被断开（超大报文或泛洪）',
+    en: 'MQTT client refused (oversized or flooding)',
+  },
+  UPSTREAM_REQUEST_REFUSED: { zh: '上级请求被拒绝', en: 'Upstream request refused' },
+  UPSTREAM_REFUSED: { zh: '上级 MQTT 拒绝连接', en: 'Upstream MQTT broker refused the connection' },
 };
 
 export const MODE_LABELS: Readonly<Record<SiteMode, Message>> = {
