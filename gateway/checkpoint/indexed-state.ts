@@ -11,22 +11,34 @@ const UNKNOWN = 0;
 const IN = 1;
 const OUT = 2;
 
-/** The last direction each subject passed in: one byte per subject. */
+/**
+ * The last direction each subject passed in, and when: one byte and one double per subject.
+ * A pass older than the one kept does not overwrite it: passes made at another gateway of the
+ * site arrive late after the two were cut off from each other, and the newest pass is the one
+ * that says where the subject is.
+ */
 export class DirectionTable {
   private codes = new Int8Array(1024);
+  private times = new Float64Array(1024).fill(Number.NEGATIVE_INFINITY);
 
   get(index: number): Direction | undefined {
     const code = index < this.codes.length ? this.codes[index] : UNKNOWN;
     return code === IN ? 'in' : code === OUT ? 'out' : undefined;
   }
 
-  set(index: number, direction: Direction): void {
+  set(index: number, direction: Direction, at: number): void {
     if (index >= this.codes.length) {
-      const grown = new Int8Array(Math.max(2 * this.codes.length, index + 1));
-      grown.set(this.codes);
-      this.codes = grown;
+      const size = Math.max(2 * this.codes.length, index + 1);
+      const codes = new Int8Array(size);
+      codes.set(this.codes);
+      this.codes = codes;
+      const times = new Float64Array(size).fill(Number.NEGATIVE_INFINITY);
+      times.set(this.times);
+      this.times = times;
     }
+    if (at < (this.times[index] as number)) return;
     this.codes[index] = direction === 'in' ? IN : OUT;
+    this.times[index] = at;
   }
 }
 

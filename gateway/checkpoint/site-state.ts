@@ -88,7 +88,12 @@ export class SiteState {
         break;
       case 'passage': {
         const p = (entry as JournalEntry<'passage'>).payload;
-        this.lastDirections.set(SUBJECT_IDS.indexOf(p.subjectId), p.direction);
+        this.lastDirections.set(SUBJECT_IDS.indexOf(p.subjectId), p.direction, entry.at);
+        // Passes made at another gateway of the site (mqtt/upstream/peers.ts): a return ends
+        // the stay outside; a resident's exit counts toward the household quota.
+        if (p.direction === 'in') this.outside.delete(p.subjectId);
+        else if (p.householdId !== undefined)
+          this.householdExitTimes.add(HOUSEHOLD_IDS.indexOf(p.householdId), entry.at);
         break;
       }
       case 'alarm': {
@@ -131,7 +136,7 @@ export class SiteState {
       this.seenCodes.set(codeId, at);
     }
     if (subject.kind === 'unknown') return;
-    this.lastDirections.set(SUBJECT_IDS.indexOf(subject.id), direction);
+    this.lastDirections.set(SUBJECT_IDS.indexOf(subject.id), direction, at);
     if (subject.kind !== 'person') return;
     if (direction === 'in') {
       this.outside.delete(subject.id);

@@ -45,6 +45,14 @@ export class SiteLanePort implements LanePort {
     this.dispatchObserver = observer;
   }
 
+  /**
+   * Hands a decision made without a device (a remote open from upstream, already journaled) to
+   * every actuator of the lane.
+   */
+  actuate(laneId: string, decision: Decision): void {
+    for (const actuator of this.actuators.get(laneId) ?? []) actuator.actuate(decision);
+  }
+
   addActuator(laneId: string, actuator: LaneActuator): void {
     const list = this.actuators.get(laneId) ?? [];
     list.push(actuator);

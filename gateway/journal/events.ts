@@ -34,8 +34,19 @@ export interface JournalEventMap {
     detail: Record<string, string | number | boolean>;
   };
   device: { deviceId: string; laneId?: string; state: 'online' | 'offline' | 'error'; detail?: string };
-  /** A person leaving or entering recorded out of band (e.g. the checkpoint's replay anchor). */
-  passage: { subjectId: string; direction: Direction; laneId: string };
+  /**
+   * A person or vehicle leaving or entering recorded out of band: the checkpoint's replay anchor,
+   * or a pass made at another gateway of the site (`origin`, see mqtt/upstream/peers.ts).
+   */
+  passage: {
+    subjectId: string;
+    direction: Direction;
+    laneId: string;
+    /** A resident's household: an `out` passage with it counts toward the household's exit quota. */
+    householdId?: string;
+    /** The gateway of the site where the pass was made, and the seq of its decision in that journal. */
+    origin?: { gateway: string; seq: number };
+  };
   /** The fire alarm input changed: while active every lock releases and every barrier rises. */
   fire: { active: boolean; source: string };
 }

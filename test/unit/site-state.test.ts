@@ -198,6 +198,26 @@ describe('site state kept by index', () => {
     expect(denies(decide(closed, after, state.contextFor(CAR), request))).toEqual(['ANTI_PASSBACK']);
   });
 
+  it('keeps the newest pass as the direction when an older one arrives late (from a peer gateway)', () => {
+    const state = newState();
+    state.apply(entry('passage', NOW, { subjectId: car.id, direction: 'in', laneId: CAR.lane.id }));
+    state.apply(
+      entry('passage', NOW - H, {
+        subjectId: car.id,
+        direction: 'out',
+        laneId: CAR.lane.id,
+        origin: { gateway: 'b', seq: 7 },
+      }),
+    );
+    const request: PassRequest = {
+      at: NOW + H,
+      laneId: CAR.lane.id,
+      shift: 'day',
+      credential: { kind: 'plate', value: plate.value },
+    };
+    expect(denies(decide(closed, after, state.contextFor(CAR), request))).toEqual(['ANTI_PASSBACK']);
+  });
+
   it('rebuilt by replaying the journal, decides every request as the live state did', () => {
     const live = newState();
     const journal: JournalEntry[] = [];
