@@ -12,7 +12,7 @@ import type { Policy } from './rules/types.js';
 import { shiftAt } from './util/site-time.js';
 
 /** Operator actions that change the registry: a checkpoint seeing one reloads its snapshot. */
-const REGISTRY_ACTIONS = /^(registry|quarantine|visitor)\./;
+const REGISTRY_ACTIONS = /^(registry|quarantine|visitor|pass)\./;
 
 export interface SiteOptions {
   configPath: string;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { normaliseCredentialValue } from '../../gateway/registry/credential-value.js';
-import type { Decision } from '../../gateway/rules/types.js';
+import type { Decision, PresentedCredential } from '../../gateway/rules/types.js';
 import type { LanePort } from '../shared/lane-port.js';
 import { type ScanFingerprint, scanFingerprint } from './scan-text.js';
 import type { Scan, Scanner, ScannerEvents } from './scanner.js';
@@ -17,6 +17,26 @@ export interface ScannerAdapterConfig {
    * within one run only).
    */
   fingerprintKey?: Buffer;
+  /**
+   * Turns a scanned code into the credential presented at the lane: the signed-pass check
+   * (gateway/passes) sits here. Without it a code is presented as a plain `qr` value.
+   */
+  credentials?: ScanCredentials;
+}
+
+/** What a scanned code is presented as, and what the log may say about how it was read. */
+export interface ScanCredential {
+  credential: PresentedCredential;
+  /** Log fields (a verification outcome, a reason): never the code's text or content. */
+  note?: Readonly<Record<string, string | number>>;
+}
+
+export interface ScanCredentials {
+  /**
+   * `text` is the code in the registry's normal form, never blank; `at` is the scan's time
+   * (epoch ms). Must not throw: a code it cannot make sense of is a credential that is refused.
+   */
+  credentialFor(text: string, at: number): ScanCredential;
 }
 
 export interface ScannerAdapterEvents {
@@ -25,11 +45,11 @@ export interface ScannerAdapterEvents {
 }
 
 /**
- * The lane-facing side of a QR/barcode scanner, serial or HID: a scan becomes
- * `{ kind: 'qr', value }` (value in the registry's normal form) on `LanePort.present`, and the
- * journaled decision is emitted for the lane's actuator. Link changes become device states;
- * going offline also raises DEVICE_OFFLINE. Signed-pass verification (`signature`, `codeId`)
- * is a later layer between the scanner and this adapter, not done here.
+ * The lane-facing side of a QR/barcode scanner, serial or HID: a scan becomes a `qr` credential
+ * (value in the registry's normal form) on `LanePort.present`, and the journaled decision is
+ * emitted for the lane's actuator. Link changes become device states; going offline also
+ * raises DEVICE_OFFLINE. Signed-pass verification (`signature`, `codeId`) is the injected
+ * `credentials` layer between the scan and the lane; the adapter itself does no crypto.
  *
  * Privacy: a code may identify a person. Log lines carry the scan's fingerprint (length and a
  * keyed hash prefix), the symbology and the decision's reason codes, never the code's text.
@@ -76,9 +96,17 @@ export class ScannerAdapter extends EventEmitter<ScannerAdapterEvents> {
       this.log.warn({ code }, 'blank code not presented');
       return;
     }
+    let read: ScanCredential;
+    try {
+      read = this.config.credentials?.credentialFor(value, scan.at) ?? { credential: { kind: 'qr', value } };
+    } catch (err) {
+      // A broken verifier must not open the gate, nor stop the scanner: nothing is presented.
+      this.log.error({ err, code }, 'code could not be checked; not presented');
+      return;
+    }
     let decision: Decision;
     try {
-      decision = this.port.present(this.config.laneId, { kind: 'qr', value }, this.config.deviceId);
+      decision = this.port.present(this.config.laneId, read.credential, this.config.deviceId);
     } catch (err) {
       // Not journaled, so nothing may be actuated: the person scans again.
       this.log.error({ err, code }, 'pass could not be recorded; nothing actuated');
@@ -88,6 +116,7 @@ export class ScannerAdapter extends EventEmitter<ScannerAdapterEvents> {
       {
         code,
         ...(scan.symbology ? { symbology: scan.symbology } : {}),
+        ...(read.note ? { pass: read.note } : {}),
         allow: decision.allow,
         reasons: decision.reasons.map((r) => r.code),
       },

@@ -6,20 +6,24 @@ import { ScannerAdapter } from '../../drivers/scanner/scanner-adapter.js';
 import { SerialScanner } from '../../drivers/scanner/serial-scanner.js';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { childLogger, type Logger } from '../logging.js';
+import { siteScanCredentials } from '../passes/site-passes.js';
 import type { DeviceContext, DeviceModule } from './device-module.js';
 
 /**
  * One scanner and adapter per configured QR/barcode scanner. A serial scanner owns its port
  * alone (it is not a polled bus device); a HID scanner is found by vendor and product id. The
- * scanner only reads: the lane's door or barrier acts on its decisions.
+ * scanner only reads: the lane's door or barrier acts on its decisions. Every scanner checks
+ * signed passes (gateway/passes) through one shared credential layer.
  */
 export function buildScanners(context: DeviceContext): DeviceModule[] {
   const { site, log, port } = context;
+  if (site.config.scanners.length === 0) return [];
+  const credentials = siteScanCredentials(site, childLogger(log, 'passes'));
   return site.config.scanners.map((s) => {
     const deviceLog = childLogger(log, `scanner:${s.id}`);
     const scanner = makeScanner(s, deviceLog);
     const adapter = new ScannerAdapter(
-      { deviceId: s.id, laneId: s.lane, fingerprintKey: site.key },
+      { deviceId: s.id, laneId: s.lane, fingerprintKey: site.key, credentials },
       scanner,
       port,
       deviceLog,

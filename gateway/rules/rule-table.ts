@@ -85,15 +85,22 @@ export const RULES: readonly Rule[] = [
   {
     code: 'CREDENTIAL_EXPIRED',
     modes: ALL,
-    explains: 'A credential is honoured only inside its validity window.',
-    check: (f) => (f.credential && !isValidAt(f.credential, f.at) ? deny('CREDENTIAL_EXPIRED') : undefined),
+    explains:
+      'A credential is honoured only inside its validity window, and a signed QR pass only inside its own as well.',
+    check: (f) =>
+      (f.credential && !isValidAt(f.credential, f.at)) ||
+      (f.presented !== undefined && !isValidAt(f.presented, f.at))
+        ? deny('CREDENTIAL_EXPIRED')
+        : undefined,
   },
   {
     code: 'CREDENTIAL_REVOKED',
     modes: ALL,
-    explains: 'A withdrawn credential (lost card, moved out) is refused from its revocation on.',
+    explains:
+      'A withdrawn credential (lost card, moved out) is refused from its revocation on; so is a QR pass on the revocation list.',
     check: (f) =>
-      f.credential?.revokedAt !== undefined && f.credential.revokedAt <= f.at
+      (f.credential?.revokedAt !== undefined && f.credential.revokedAt <= f.at) ||
+      f.presented?.revoked === true
         ? deny('CREDENTIAL_REVOKED')
         : undefined,
   },

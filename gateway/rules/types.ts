@@ -118,6 +118,14 @@ export interface PresentedCredential {
   signature?: 'valid' | 'invalid';
   /** `qr` only: the id of this dynamic code (pass id + time step), for replay detection. */
   codeId?: string;
+  /**
+   * `qr` only: the validity window a verified signed pass carries (epoch ms, from inclusive,
+   * until exclusive), honoured by CREDENTIAL_EXPIRED like a registry credential's.
+   */
+  validFrom?: number;
+  validUntil?: number;
+  /** `qr` only: the verified pass is on the revocation list (CREDENTIAL_REVOKED). */
+  revoked?: boolean;
 }
 
 export interface PassRequest {
