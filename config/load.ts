@@ -17,6 +17,7 @@ import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } fro
 import type { z } from 'zod';
 import { GatewardenError, type Problem } from '../gateway/errors.js';
 import { resolveMqttPaths } from './mqtt-schema.js';
+import { resolvePassesPaths } from './passes-schema.js';
 import { configSchema, type GatewardenConfig } from './schema.js';
 
 /** Environment variable → the field it replaces. */
@@ -194,6 +195,7 @@ function resolvePaths(config: GatewardenConfig, baseDir: string): GatewardenConf
     osdp: { ...config.osdp, masterKeyFile: resolve(dataDir, config.osdp.masterKeyFile) },
     telemetry: resolveTelemetry(config.telemetry, dataDir),
     mqtt: resolveMqttPaths(config.mqtt, dataDir),
+    passes: resolvePassesPaths(config.passes, dataDir),
     log: file === undefined ? log : { ...log, file: resolve(dataDir, file) },
   };
 }

@@ -4,21 +4,26 @@
  */
 import { z } from 'zod';
 import { mqttBrokerSchema, resolveBrokerPaths } from './mqtt-broker-schema.js';
-import { homeAssistantSchema, mqttDeviceSchema } from './mqtt-devices-schema.js';
+import { checkMqttDevices, homeAssistantSchema, mqttDeviceSchema } from './mqtt-devices-schema.js';
 import { mqttUpstreamSchema, resolveUpstreamPaths } from './mqtt-upstream-schema.js';
 
-export const mqttSchema = z.strictObject({
-  broker: mqttBrokerSchema.prefault({}).describe('The embedded broker: the local bus (on by default).'),
-  devices: z
-    .array(mqttDeviceSchema)
-    .refine((devices) => new Set(devices.map((d) => d.id)).size === devices.length, 'lists a device id twice')
-    .default([])
-    .describe('Locks, barriers, relays and sensors that speak MQTT, on the embedded broker.'),
-  homeAssistant: homeAssistantSchema.prefault({}).describe('Home Assistant MQTT discovery.'),
-  upstream: mqttUpstreamSchema
-    .optional()
-    .describe('Upstream broker; absent: nothing is sent upstream (the journal keeps all).'),
-});
+export const mqttSchema = z
+  .strictObject({
+    broker: mqttBrokerSchema.prefault({}).describe('The embedded broker: the local bus (on by default).'),
+    devices: z
+      .array(mqttDeviceSchema)
+      .superRefine((devices, ctx) => checkMqttDevices(devices, ctx))
+      .default([])
+      .describe('Locks, barriers, relays and sensors that speak MQTT, on the embedded broker.'),
+    homeAssistant: homeAssistantSchema.prefault({}).describe('Home Assistant MQTT discovery.'),
+    upstream: mqttUpstreamSchema
+      .optional()
+      .describe('Upstream broker; absent: nothing is sent upstream (the journal keeps all).'),
+  })
+  .refine((mqtt) => mqtt.devices.length === 0 || mqtt.broker.enabled, {
+    path: ['devices'],
+    message: 'MQTT devices connect to the embedded broker: set broker.enabled to true or remove them',
+  });
 
 export type MqttConfig = z.output<typeof mqttSchema>;
 

@@ -20,6 +20,7 @@ import {
   serialLineSchema,
 } from './devices-schema.js';
 import { mqttSchema } from './mqtt-schema.js';
+import { passesSchema } from './passes-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
 
 /** Ids appear in MQTT topics, InfluxDB tags and file names: keep them to a safe alphabet. */
@@ -272,6 +273,16 @@ function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): vo
     if (typeof scanner.lane === 'string' && !lanes.has(scanner.lane))
       issue('lane', `no lane "${scanner.lane}" in gates`);
   });
+  const mqtt = isRecord(config.mqtt) ? config.mqtt : {};
+  (Array.isArray(mqtt.devices) ? mqtt.devices : []).forEach((device: unknown, i) => {
+    if (!isRecord(device)) return;
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['mqtt', 'devices', i, field], message });
+    if (ids.has(device.id)) issue('id', `duplicate device id "${device.id}"`);
+    ids.add(device.id);
+    if (typeof device.lane === 'string' && !lanes.has(device.lane))
+      issue('lane', `no lane "${device.lane}" in gates`);
+  });
   (Array.isArray(config.barriers) ? config.barriers : []).forEach((barrier: unknown, i) => {
     if (!isRecord(barrier)) return;
     const issue = (field: string, message: string) =>
@@ -326,6 +337,9 @@ export const configSchema = z
     mqtt: mqttSchema
       .prefault({})
       .describe('MQTT: the embedded broker, MQTT devices, Home Assistant discovery, the upstream bridge.'),
+    passes: passesSchema
+      .prefault({})
+      .describe('Signed QR passes: trusted issuer keys, revocations, dynamic codes (docs/passes.md).'),
     log: z
       .strictObject({
         level: z.enum(LOG_LEVELS).default('info').describe('Lowest level written to the log.'),

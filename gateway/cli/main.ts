@@ -4,6 +4,8 @@ import { GatewardenError } from '../errors.js';
 import { registerDecide } from './commands/decide.js';
 import { registerJournal } from './commands/journal.js';
 import { registerMode } from './commands/mode.js';
+import { registerMqtt } from './commands/mqtt.js';
+import { registerPass } from './commands/pass.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerReport } from './commands/report.js';
@@ -29,6 +31,8 @@ registerMode(program, globals);
 registerJournal(program, globals);
 registerReport(program, globals);
 registerTelemetry(program, globals);
+registerPass(program, globals);
+registerMqtt(program, globals);
 
 /**
  * Exit codes: 0 success (and allow, for `decide`), 1 deny or a failed check, 2 an error. Errors

@@ -5,10 +5,12 @@ import { modbusIdleGapCharacters } from '../../drivers/modbus/timing.js';
 import type { ByteTransport } from '../../drivers/transport/byte-transport.js';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { childLogger } from '../logging.js';
+import type { MessageBus } from '../mqtt/bus.js';
 import type { Site } from '../site.js';
 import { buildBarriers, linesWithModbus } from './barrier-devices.js';
 import type { DeviceContext, DeviceModule, DeviceState } from './device-module.js';
 import { buildIdCards } from './idcard-devices.js';
+import { buildMqttDevices } from './mqtt-devices.js';
 import { buildOsdp } from './osdp-devices.js';
 import { buildScanners } from './scanner-devices.js';
 import { SiteLanePort } from './site-lane-port.js';
@@ -16,6 +18,8 @@ import { SiteLanePort } from './site-lane-port.js';
 export interface DeviceHostOptions {
   site: Site;
   log: Logger;
+  /** The embedded broker's local bus, for devices that speak MQTT; absent, none are built. */
+  bus?: MessageBus;
   /** Another transport than the serial port for a line: tests hand in memory buses. */
   transportFor?: (line: SerialLineConfig) => ByteTransport;
 }
@@ -69,6 +73,7 @@ export class DeviceHost {
       ...buildIdCards(context),
       ...buildBarriers(context),
       ...buildScanners(context),
+      ...(options.bus ? buildMqttDevices(context, options.bus) : []),
     ];
     for (const module of this.modules) {
       for (const { laneId, actuator } of module.actuators ?? []) this.port.addActuator(laneId, actuator);

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerBarrier } from './barrier-command.js';
 import { registerIdcard } from './idcard-command.js';
+import { registerMqttSims } from './mqtt-command.js';
 import { registerOsdp } from './osdp-command.js';
 import { registerQr } from './qr-command.js';
 
@@ -26,6 +27,7 @@ registerOsdp(program);
 registerIdcard(program);
 registerBarrier(program);
 registerQr(program);
+registerMqttSims(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import { DeviceHost } from '../../devices/device-host.js';
 import { GatewardenError } from '../../errors.js';
 import { verifyJournal } from '../../journal/verify.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
+import { MqttGateway } from '../../mqtt/mqtt-gateway.js';
 import type { Site } from '../../site.js';
 import { Telemetry } from '../../telemetry/telemetry.js';
 import { type GlobalOptions, openSite } from '../io.js';
@@ -41,16 +42,20 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
     site.close();
     throw err;
   }
-  const devices = new DeviceHost({ site, log });
+  const mqtt = new MqttGateway({ site, log });
+  const bus = await mqtt.startBroker();
+  const devices = new DeviceHost({ site, log, ...(bus ? { bus } : {}) });
   await devices.start();
   const telemetry = new Telemetry({ site, log, devices: () => devices.states(), lanePort: devices.port });
   await telemetry.start();
+  await mqtt.start((laneId, decision) => devices.port.actuate(laneId, decision));
   const loopLog = childLogger(log, 'checkpoint');
   const follow = setInterval(
     () =>
       guard(loopLog, () => {
         site.checkpoint.catchUp();
         devices.follow();
+        mqtt.follow();
       }),
     FOLLOW_MS,
   );
@@ -70,6 +75,7 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
       void Promise.all([
         devices.stop().catch((err: unknown) => log.error({ err }, 'devices did not stop cleanly')),
         telemetry.stop().catch((err: unknown) => log.error({ err }, 'telemetry did not stop cleanly')),
+        mqtt.stop().catch((err: unknown) => log.error({ err }, 'MQTT did not stop cleanly')),
       ]).finally(() => {
         site.close();
         log.info({ signal }, 'gateway stopped');

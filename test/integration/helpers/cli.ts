@@ -24,7 +24,10 @@ export class ScratchSite {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
     const base = readFileSync(join(ROOT, 'config/gatewarden.yaml'), 'utf8')
       .replace('$schema: ./schema.json', `$schema: ${join(ROOT, 'config/schema.json')}`)
-      .replace('dataDir: ../data', `dataDir: ${join(this.dir, 'data')}`);
+      .replace('dataDir: ../data', `dataDir: ${join(this.dir, 'data')}`)
+      // Tests run in parallel: each broker on ports of its own.
+      .replace('port: 1883', 'port: 0')
+      .replace('websocket: { port: 9001 }', 'websocket: { port: 0 }');
     writeFileSync(this.config, base + extraYaml);
   }
 
