@@ -5,13 +5,20 @@
  * started here on loopback ports of its own.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SerialTransport } from '../../drivers/transport/serial-transport.js';
+import { QrSerialSimulator } from '../../simulators/qr/serial-scanner-sim.js';
+import { PtyPair } from '../../simulators/shared/pty-pair.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { ScratchSite } from './helpers/cli.js';
+import { ROOT, ScratchSite } from './helpers/cli.js';
+
+const RESIDENTS = join(ROOT, 'test/fixtures/registry/residents.csv');
+
 import { type Mosquitto, startMosquitto } from './helpers/mosquitto.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -28,14 +35,14 @@ async function freePort(): Promise<number> {
 }
 
 /** A scratch site whose broker listens on `port`, with `upstream` lines under `mqtt:` if given. */
-function siteWith(port: number, upstream?: Mosquitto): ScratchSite {
-  const site = new ScratchSite();
+function siteWith(port: number, upstream?: Mosquitto, gatewayId = 'north', extraYaml = ''): ScratchSite {
+  const site = new ScratchSite(extraYaml);
   cleanups.push(() => site.dispose());
   let yaml = readFileSync(site.config, 'utf8').replace(/\n {4}port: 0\n/, `\n    port: ${port}\n`);
   if (upstream)
     yaml = yaml.replace(
       '\nmqtt:\n',
-      `\nmqtt:\n  upstream:\n    url: ${upstream.url}\n    gatewayId: north\n    reconnect: { initialSeconds: 0.2, maxSeconds: 1 }\n`,
+      `\nmqtt:\n  upstream:\n    url: ${upstream.url}\n    gatewayId: ${gatewayId}\n    reconnect: { initialSeconds: 0.2, maxSeconds: 1 }\n`,
     );
   writeFileSync(site.config, yaml);
   return site;
@@ -139,5 +146,68 @@ describe('MQTT in the running gateway', () => {
         (l) => l.startsWith('gatewarden/demo-community/north/status ') && l.includes('"offline"'),
       ),
     );
+  });
+
+  it('shares passes between two gateways of the site: a pass that entered at A is refused re-entry at B', async () => {
+    const upstream = await startMosquitto();
+    cleanups.push(() => upstream.dispose());
+    const status = subscribe(['-p', String(upstream.port), '-t', 'gatewarden/demo-community/+/status']);
+    /** A gateway with a serial QR scanner (socat pair + simulator) at its north-ped-in lane. */
+    const gatewayWithScanner = async (id: string, keyOf?: ScratchSite) => {
+      const dir = mkdtempSync(join(tmpdir(), `gw-mqtt-${id}-`));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const pair = await new PtyPair(dir).start();
+      cleanups.push(() => pair.stop());
+      const scanners = `
+scanners:
+  - { id: north-in-qr, lane: north-ped-in, serial: { path: ${pair.a}, baud: 9600, terminator: cr } }
+`;
+      const site = siteWith(await freePort(), upstream, id, scanners);
+      // The gateways of one site share its key, so they derive the same person ids from a roster.
+      if (keyOf) {
+        mkdirSync(join(site.dir, 'data/keys'), { recursive: true, mode: 0o700 });
+        copyFileSync(join(keyOf.dir, 'data/keys/pseudonym.key'), join(site.dir, 'data/keys/pseudonym.key'));
+      }
+      expect(site.run(['registry', 'import', RESIDENTS, '--roster', 'residents']).status).toBe(0);
+      expect(site.run(['mode', 'set', 'open', '--reason', 'test: no temperature screening']).status).toBe(0);
+      const scanner = new QrSerialSimulator({
+        transport: new SerialTransport({ path: pair.b, baudRate: 9600 }),
+        baudRate: 9600,
+      });
+      await scanner.start();
+      cleanups.push(() => scanner.stop());
+      const gateway = await site.start();
+      cleanups.push(() => gateway.stop());
+      return { site, scanner };
+    };
+    const a = await gatewayWithScanner('a');
+    const b = await gatewayWithScanner('b', a.site);
+    await waitFor('both gateways online upstream', () =>
+      ['a', 'b'].every((g) =>
+        status.lines.some(
+          (l) => l.startsWith(`gatewarden/demo-community/${g}/status `) && l.includes('"online"'),
+        ),
+      ),
+    );
+    const decisions = (site: ScratchSite) =>
+      site
+        .run(['journal', 'tail', '-n', '20', '--type', 'decision'])
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean);
+    const passages = (site: ScratchSite) =>
+      site
+        .run(['journal', 'tail', '-n', '20', '--type', 'passage'])
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean);
+
+    await a.scanner.scan('QR-LINA'); // Li Na's pass in the roster
+    await waitFor('her entry at A', () => decisions(a.site).length === 1);
+    expect(decisions(a.site)[0]).toMatch(/north-ped-in in ALLOW person .*: RESIDENT/);
+    await waitFor('her entry at A journaled at B as a passage', () => passages(b.site).length === 1);
+    await b.scanner.scan('QR-LINA');
+    await waitFor('her attempt at B', () => decisions(b.site).length === 1);
+    expect(decisions(b.site)[0]).toMatch(/north-ped-in in DENY .*ANTI_PASSBACK/);
   });
 });
