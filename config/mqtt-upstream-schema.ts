@@ -171,6 +171,23 @@ export const mqttUpstreamSchema = z.strictObject({
     .default(1)
     .describe('How often the journal is checked for entries appended by other processes (the CLI).'),
   requests: requestsSchema.prefault({}).describe('Requests from upstream (docs/mqtt-requests.md).'),
+  dailyReport: z
+    .strictObject({
+      at: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM')
+        .default('00:05')
+        .describe("Site time after which the previous day's report (日报告/零报告) is sent."),
+      backfillDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(92)
+        .default(7)
+        .describe('Most days of missed reports sent after an outage.'),
+    })
+    .prefault({})
+    .describe('The daily report upstream, sent every day even when every count is zero.'),
 });
 
 export type MqttUpstreamConfig = z.output<typeof mqttUpstreamSchema>;

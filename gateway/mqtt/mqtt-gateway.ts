@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { systemClock } from '../../drivers/shared/clock.js';
 import { childLogger } from '../logging.js';
 import type { Site } from '../site.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
@@ -7,6 +8,7 @@ import type { MessageBus } from './bus.js';
 import { HomeAssistantDiscovery } from './home-assistant.js';
 import { LiveFeed } from './live-feed.js';
 import { UpstreamBridge } from './upstream/bridge.js';
+import { DailyReports } from './upstream/daily-reports.js';
 import { gatewayVersion } from './upstream/gateway-version.js';
 import { PeerPasses } from './upstream/peers.js';
 import { loadIssuerKeys } from './upstream/request-signature.js';
@@ -21,7 +23,7 @@ export interface MqttGatewayOptions {
 /**
  * Everything MQTT in the running gateway, composed from the `mqtt` section (style H5): the
  * embedded broker and its local bus, the live feed and Home Assistant discovery on that bus,
- * and the upstream bridge with the requests and peer passes it carries. MQTT devices are built
+ * and the upstream bridge with the requests, peer passes and daily reports it carries. MQTT devices are built
  * by the DeviceHost on `bus`.
  *
  * Lifecycle: the constructor builds (a missing key or password file throws here, at start-up);
@@ -36,6 +38,7 @@ export class MqttGateway {
   private homeAssistant: HomeAssistantDiscovery | undefined;
   private requests: UpstreamRequests | undefined;
   private peers: PeerPasses | undefined;
+  private dailyReports: DailyReports | undefined;
   private readonly log: Logger;
   private readonly version = gatewayVersion();
   private readonly issuers: ReturnType<typeof loadIssuerKeys> | undefined;
@@ -119,6 +122,20 @@ export class MqttGateway {
         part.start().catch((err: unknown) => this.log.error({ err }, 'upstream subscription failed'));
       }
       upstream.start();
+      this.dailyReports = new DailyReports({
+        db: site.db,
+        journal: site.journal,
+        bus: upstream.bus,
+        link: upstream.connection,
+        base: topics,
+        tz: config.site.timezone,
+        feverThresholdC: config.policy.feverThresholdC,
+        sendAt: settings.dailyReport.at,
+        backfillDays: settings.dailyReport.backfillDays,
+        clock: systemClock,
+        log: childLogger(log, 'mqtt:upstream'),
+      });
+      this.dailyReports.start();
     }
   }
 
@@ -128,6 +145,7 @@ export class MqttGateway {
   }
 
   async stop(): Promise<void> {
+    this.dailyReports?.stop();
     await this.upstream?.stop();
     await Promise.all([this.requests?.stop(), this.peers?.stop()]);
     await this.homeAssistant?.stop();

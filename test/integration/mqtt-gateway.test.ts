@@ -123,7 +123,7 @@ describe('MQTT in the running gateway', () => {
     expect(stopped.status).toBe(0);
   });
 
-  it('delivers the journal to an upstream broker with its birth message', async () => {
+  it('delivers the journal and the daily report to an upstream broker, with birth and goodbye', async () => {
     const upstream = await startMosquitto();
     cleanups.push(() => upstream.dispose());
     const site = siteWith(await freePort(), upstream);
@@ -132,6 +132,13 @@ describe('MQTT in the running gateway', () => {
     cleanups.push(() => gateway.stop());
     await waitFor('the birth message', () =>
       up.lines.some((l) => l.startsWith('gatewarden/demo-community/north/status ') && l.includes('"online"')),
+    );
+    // The first start sends the last day's report due: a zero report on a new site.
+    await waitFor('the daily report', () =>
+      up.lines.some(
+        (l) =>
+          l.startsWith('gatewarden/demo-community/north/report/daily ') && l.includes('"zeroReport":true'),
+      ),
     );
     expect(site.run(['mode', 'set', 'lockdown', '--reason', 'test: upstream']).status).toBe(0);
     await waitFor('the mode entry upstream', () =>
