@@ -58,7 +58,12 @@ describe('daily reports upstream', () => {
     await daily.check();
     await daily.check();
     expect(r.reports().map((x) => x.date)).toEqual(['2026-02-28', '2026-03-01']);
-    expect(r.reports()[1]).toMatchObject({ report: 'daily', siteId: 'demo', date: '2026-03-01', zeroReport: true });
+    expect(r.reports()[1]).toMatchObject({
+      report: 'daily',
+      siteId: 'demo',
+      date: '2026-03-01',
+      zeroReport: true,
+    });
     expect(r.bus.published[0]).toMatchObject({ qos: 1, retain: true });
   });
 
