@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
+import { TasmotaRelaySimulator } from '../../simulators/mqtt/tasmota-relay-sim.js';
 import { QrSerialSimulator } from '../../simulators/qr/serial-scanner-sim.js';
 import { PtyPair } from '../../simulators/shared/pty-pair.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -216,5 +217,76 @@ scanners:
     await b.scanner.scan('QR-LINA');
     await waitFor('her attempt at B', () => decisions(b.site).length === 1);
     expect(decisions(b.site)[0]).toMatch(/north-ped-in in DENY .*ANTI_PASSBACK/);
+  });
+
+  it('drives a Tasmota relay on a lane through the embedded broker: online, pulsed for a pass', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'gw-mqtt-relay-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const pair = await new PtyPair(dir).start();
+    cleanups.push(() => pair.stop());
+    const site = siteWith(
+      port,
+      undefined,
+      'north',
+      `
+scanners:
+  - { id: north-in-qr, lane: north-ped-in, serial: { path: ${pair.a}, baud: 9600, terminator: cr } }
+`,
+    );
+    // The device list goes under the mqtt section the default configuration has.
+    writeFileSync(
+      site.config,
+      readFileSync(site.config, 'utf8').replace(
+        '\nmqtt:\n',
+        '\nmqtt:\n  devices:\n    - { convention: tasmota, id: north-strike, lane: north-ped-in, kind: relay, topic: north_strike }\n',
+      ),
+    );
+    const passwordFile = join(site.dir, 'relay.pw');
+    writeFileSync(passwordFile, 'relay-secret\n', { mode: 0o600 });
+    const added = site.run([
+      'mqtt',
+      'user',
+      'add',
+      'north-strike',
+      '--role',
+      'device',
+      '--device',
+      'north_strike',
+      '--convention',
+      'tasmota',
+      '--password-file',
+      passwordFile,
+    ]);
+    expect(added.status, added.stderr).toBe(0);
+    expect(site.run(['registry', 'import', RESIDENTS, '--roster', 'residents']).status).toBe(0);
+    expect(site.run(['mode', 'set', 'open', '--reason', 'test: no temperature screening']).status).toBe(0);
+    const scanner = new QrSerialSimulator({
+      transport: new SerialTransport({ path: pair.b, baudRate: 9600 }),
+      baudRate: 9600,
+    });
+    await scanner.start();
+    cleanups.push(() => scanner.stop());
+    const gateway = await site.start();
+    cleanups.push(() => gateway.stop());
+
+    const relay = new TasmotaRelaySimulator({
+      connection: {
+        url: `mqtt://127.0.0.1:${port}`,
+        clientId: 'north-strike',
+        username: 'north-strike',
+        password: 'relay-secret',
+      },
+      topic: 'north_strike',
+    });
+    const switched: boolean[] = [];
+    relay.on('power', (_relay, on) => switched.push(on));
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const states = () => site.run(['journal', 'tail', '-n', '20', '--type', 'device']).stdout;
+    await waitFor('the relay online in the journal', () => /north-strike.*online/.test(states()));
+
+    await scanner.scan('QR-LINA');
+    await waitFor('the strike pulsed on and off', () => switched.includes(true) && switched.at(-1) === false);
   });
 });
