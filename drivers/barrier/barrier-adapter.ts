@@ -135,7 +135,9 @@ export class BarrierAdapter extends EventEmitter<BarrierAdapterEvents> {
 
   /** The site's fire alarm changed (the gateway calls every barrier). */
   setFire(active: boolean): void {
-    const before = this.fireActive();
+    // Not `fireActive()`: the site's port already shows the new state when it tells us (it
+    // records the fire first), so the change is judged against what this adapter knew.
+    const before = this.siteFire || this.inputs?.fire === true;
     this.siteFire = active;
     this.fireChanged(before);
   }

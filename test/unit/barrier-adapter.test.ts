@@ -249,6 +249,19 @@ describe('BarrierAdapter on a simulated relay board', () => {
     expect(adapter.status()).toMatchObject({ passes: 0, fire: false, commanded: 'down' });
   });
 
+  it('raises at once when the site already shows the fire alarm it is told of (as SiteLanePort does)', async () => {
+    // SiteLanePort records the fire in the checkpoint, then tells every module: by then the
+    // port's fireActive() is already true, and the adapter must still act on the change.
+    lane.setSiteFire(true);
+    adapter.setFire(true);
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(board.arm.upLimit).toBe(true);
+    lane.setSiteFire(false);
+    adapter.setFire(false);
+    await vi.advanceTimersByTimeAsync(TIMING.settleMs + 3000);
+    expect(closures(board, 'close')).toHaveLength(1);
+  });
+
   it('does not lower at the end of a fire alarm while a car is on the loop', async () => {
     adapter.setFire(true);
     await vi.advanceTimersByTimeAsync(2500);
