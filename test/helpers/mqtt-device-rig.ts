@@ -15,7 +15,7 @@ import type { DeviceAlarm, LanePort } from '../../drivers/shared/lane-port.js';
 import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
 import type { Decision } from '../../gateway/rules/types.js';
 import { memoryLog } from './idcard-lane.js';
-import { ManualClock } from './scanner-rig.js';
+import { ManualClock } from './manual-clock.js';
 
 export const allowUnlock = (durationMs: number): Decision => ({
   allow: true,

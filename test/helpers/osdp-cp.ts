@@ -1,8 +1,8 @@
 /**
  * A minimal OSDP control panel for simulator tests (not the gateway's CP): builds commands with
  * the real codec, keeps the sequence number, runs the Secure Channel handshake with a CP-side
- * SecureChannel, and waits for the reply to each command. Plus ManualClock, a Clock whose time
- * moves only when a test says so, for stepping through the simulator's line model.
+ * SecureChannel, and waits for the reply to each command; with a ManualClock
+ * (test/helpers/manual-clock.ts) it steps through the simulator's line model.
  */
 import { encodeFrame, macInput } from '../../drivers/osdp/framing/codec.js';
 import type { OsdpFrame, SecurityBlock, Sequence } from '../../drivers/osdp/framing/frame.js';
@@ -12,59 +12,8 @@ import { encodeCommand, type OsdpCommand } from '../../drivers/osdp/messages/com
 import { decodeReply, type OsdpReply } from '../../drivers/osdp/messages/replies.js';
 import { SecureChannel } from '../../drivers/osdp/secure/channel.js';
 import { keysetData } from '../../drivers/osdp/secure/keys.js';
-import type { Clock } from '../../drivers/shared/clock.js';
 import type { ByteTransport } from '../../drivers/transport/byte-transport.js';
-
-/** Timers fire only in advance()/runNext(), in due order; now() starts at 0. */
-export class ManualClock implements Clock {
-  private time = 0;
-  private seq = 0;
-  private readonly timers = new Map<number, { due: number; seq: number; callback: () => void }>();
-
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { due: this.time + Math.max(0, ms), seq: id, callback });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** Due time of the earliest timer. */
-  nextDue(): number | undefined {
-    return this.earliest()?.[1].due;
-  }
-  /** Fires the earliest timer (moving time to it); false when none is set. */
-  runNext(): boolean {
-    const next = this.earliest();
-    if (!next) return false;
-    this.timers.delete(next[0]);
-    this.time = Math.max(this.time, next[1].due);
-    next[1].callback();
-    return true;
-  }
-  /** Moves time forward by `ms`, firing every timer due on the way. */
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (let due = this.nextDue(); due !== undefined && due <= until; due = this.nextDue()) this.runNext();
-    this.time = until;
-  }
-  private earliest(): [number, { due: number; seq: number; callback: () => void }] | undefined {
-    let best: [number, { due: number; seq: number; callback: () => void }] | undefined;
-    for (const entry of this.timers) {
-      if (
-        !best ||
-        entry[1].due < best[1].due ||
-        (entry[1].due === best[1].due && entry[1].seq < best[1].seq)
-      ) {
-        best = entry;
-      }
-    }
-    return best;
-  }
-}
+import type { ManualClock } from './manual-clock.js';
 
 export type CpResult =
   | { kind: 'reply'; reply: OsdpReply; frame: OsdpFrame; packet: Buffer }

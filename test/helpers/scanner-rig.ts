@@ -9,42 +9,6 @@ export const timerClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** A clock whose time moves only by `advance`, for synchronous property tests. */
-export class ManualClock implements Clock {
-  private time = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, callback });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  /** Moves time forward, running every timer that falls due, in order. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = [...this.timers.entries()]
-        .filter(([, t]) => t.at <= end)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.time = Math.max(this.time, due[1].at);
-      due[1].callback();
-    }
-    this.time = end;
-  }
-}
-
 /**
  * A ByteTransport a test feeds by hand: `push` delivers bytes synchronously, in the chunks
  * given, so a property test controls chunking exactly. `vanish()` closes it as an unplug does.

@@ -15,7 +15,7 @@ import type { Sequence } from '../../drivers/osdp/framing/frame.js';
 import { MemoryBus } from '../../drivers/transport/memory-bus.js';
 import { RelayBoardModel } from '../../simulators/barrier/board-model.js';
 import { BarrierBusSimulator } from '../../simulators/barrier/bus-simulator.js';
-import { ManualClock } from '../helpers/osdp-cp.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 // --- Arbitraries ------------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ import {
 import { LineFramer, type Terminator } from '../../drivers/scanner/line-framer.js';
 import { SerialScanner } from '../../drivers/scanner/serial-scanner.js';
 import { keyboardReports, posReports } from '../../simulators/qr/hid-report-writer.js';
-import { ManualClock, PushTransport } from '../helpers/scanner-rig.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { PushTransport } from '../helpers/scanner-rig.js';
 
 // --- Arbitraries ------------------------------------------------------------------------------
 

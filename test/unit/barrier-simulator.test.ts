@@ -9,7 +9,7 @@ import { BarrierBusSimulator } from '../../simulators/barrier/bus-simulator.js';
 import { runConsoleLine } from '../../simulators/barrier/console.js';
 import { seededRandom } from '../../simulators/shared/random.js';
 import { hex, OSDP_POLL } from '../fixtures/modbus/frames.hex.js';
-import { ManualClock } from '../helpers/osdp-cp.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 describe('BarrierArm', () => {
   it('takes its travel time, reverses from where it is, and stops on STOP', () => {

@@ -5,15 +5,8 @@ import { LiveFeed } from '../../gateway/mqtt/live-feed.js';
 import { localTopicPattern, localTopics } from '../../gateway/mqtt/local-topics.js';
 import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
 import { memoryLog } from '../helpers/idcard-lane.js';
-import {
-  granted,
-  KEY,
-  siteConfig,
-  T0,
-  TestClock,
-  tempJournal,
-  vehicleGranted,
-} from './mqtt-live-fixtures.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { granted, KEY, siteConfig, T0, tempJournal, vehicleGranted } from './mqtt-live-fixtures.js';
 
 /**
  * What Home Assistant's MQTT discovery schemas require of each component we use (and, since the
@@ -30,7 +23,7 @@ const COMMON = ['unique_id', 'name', 'device', 'availability', 'origin'];
 const COMMAND_KEYS = /(^|_)(command|cmd)(_|$)|^set_position_topic$|^tilt_command_topic$/;
 
 function setup(enabled = true) {
-  const clock = new TestClock(T0);
+  const clock = new ManualClock(T0);
   const bus = new MemoryBus();
   const ha = new HomeAssistantDiscovery({
     bus,
@@ -95,7 +88,7 @@ describe('Home Assistant discovery configs', () => {
   it('reads only fields the live feed publishes on each state topic', async () => {
     const site = tempJournal();
     const bus = new MemoryBus();
-    const clock = new TestClock(T0);
+    const clock = new ManualClock(T0);
     const feed = new LiveFeed({
       journal: site.journal,
       config: siteConfig(),

@@ -4,16 +4,8 @@ import { LiveFeed } from '../../gateway/mqtt/live-feed.js';
 import { LOCAL_TOPIC_PATTERNS, localTopicPattern } from '../../gateway/mqtt/local-topics.js';
 import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
 import { memoryLog } from '../helpers/idcard-lane.js';
-import {
-  granted,
-  KEY,
-  refused,
-  siteConfig,
-  T0,
-  TestClock,
-  tempJournal,
-  vehicleGranted,
-} from './mqtt-live-fixtures.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { granted, KEY, refused, siteConfig, T0, tempJournal, vehicleGranted } from './mqtt-live-fixtures.js';
 
 /** `### \`pass/<gate>/<lane>\`` → `pass/+/+`: the section's text and its JSON example. */
 function documentedSections(): Map<string, { text: string; example: Record<string, unknown> }> {
@@ -34,7 +26,7 @@ function documentedSections(): Map<string, { text: string; example: Record<strin
 async function publishedPayloads(): Promise<Map<string, Record<string, unknown>[]>> {
   const site = tempJournal();
   const bus = new MemoryBus();
-  const clock = new TestClock(T0);
+  const clock = new ManualClock(T0);
   const feed = new LiveFeed({
     journal: site.journal,
     config: siteConfig(),

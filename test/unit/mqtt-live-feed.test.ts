@@ -3,7 +3,8 @@ import { LiveFeed } from '../../gateway/mqtt/live-feed.js';
 import { livePseudonym } from '../../gateway/mqtt/live-feed-privacy.js';
 import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
 import { memoryLog } from '../helpers/idcard-lane.js';
-import { granted, KEY, refused, siteConfig, T0, TestClock, tempJournal } from './mqtt-live-fixtures.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { granted, KEY, refused, siteConfig, T0, tempJournal } from './mqtt-live-fixtures.js';
 
 const BASE = 'gatewarden/demo';
 const p = (id: string) => livePseudonym(KEY, id);
@@ -11,7 +12,7 @@ const p = (id: string) => livePseudonym(KEY, id);
 describe('LiveFeed: journal entries on the local tree', () => {
   let site: ReturnType<typeof tempJournal>;
   let bus: MemoryBus;
-  let clock: TestClock;
+  let clock: ManualClock;
   let feed: LiveFeed;
 
   const on = (topic: string) =>
@@ -23,7 +24,7 @@ describe('LiveFeed: journal entries on the local tree', () => {
   beforeEach(() => {
     site = tempJournal();
     bus = new MemoryBus();
-    clock = new TestClock(T0);
+    clock = new ManualClock(T0);
     feed = new LiveFeed({
       journal: site.journal,
       config: siteConfig(),

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, type GatewardenConfig } from '../../config/schema.js';
-import type { Clock } from '../../drivers/shared/clock.js';
 import { type Db, openDatabase } from '../../gateway/db.js';
 import type { JournalEventMap } from '../../gateway/journal/events.js';
 import { Journal } from '../../gateway/journal/journal.js';
@@ -68,44 +67,6 @@ export function tempJournal(options: Parameters<typeof Journal.open>[1] = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A clock moved by hand: `advance` runs the timers that fall due, in order. */
-export class TestClock implements Clock {
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
-
-  constructor(public time: number) {}
-
-  now = (): number => this.time;
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, callback });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  get pending(): number {
-    return this.timers.size;
-  }
-
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = [...this.timers.entries()]
-        .filter(([, t]) => t.at <= end)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.time = Math.max(this.time, due[1].at);
-      due[1].callback();
-    }
-    this.time = end;
-  }
 }
 
 export function granted(at: number, overrides: Partial<Decision> = {}): JournalEventMap['decision'] {

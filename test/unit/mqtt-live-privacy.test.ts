@@ -7,7 +7,8 @@ import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
 import { ALARM_LABELS, MODE_LABELS } from '../../gateway/reports/labels.js';
 import { REASON_MESSAGES, REASON_TITLES } from '../../gateway/rules/reasons.js';
 import { memoryLog } from '../helpers/idcard-lane.js';
-import { granted, KEY, refused, siteConfig, T0, TestClock, tempJournal } from './mqtt-live-fixtures.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { granted, KEY, refused, siteConfig, T0, tempJournal } from './mqtt-live-fixtures.js';
 
 /** Texts the feed itself writes (reason and alarm titles): a "name" found in them proves nothing. */
 const FIXED_TEXT = JSON.stringify([REASON_MESSAGES, REASON_TITLES, ALARM_LABELS, MODE_LABELS]);
@@ -91,7 +92,7 @@ describe('no names or ID numbers on the local bus', () => {
     async (secrets, id, before) => {
       const site = tempJournal();
       const bus = new MemoryBus();
-      const clock = new TestClock(T0);
+      const clock = new ManualClock(T0);
       const feed = new LiveFeed({
         journal: site.journal,
         config: siteConfig(),

@@ -5,7 +5,8 @@ import type { MessageBus } from '../../gateway/mqtt/bus.js';
 import { LiveFeed } from '../../gateway/mqtt/live-feed.js';
 import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
 import { memoryLog } from '../helpers/idcard-lane.js';
-import { granted, KEY, siteConfig, T0, TestClock, tempJournal } from './mqtt-live-fixtures.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { granted, KEY, siteConfig, T0, tempJournal } from './mqtt-live-fixtures.js';
 
 const BASE = 'gatewarden/demo';
 /** One turn of the event loop: what the feed scheduled with setImmediate before has run. */
@@ -39,7 +40,7 @@ describe('LiveFeed never stands in the way of the journal', () => {
   function setup(bus: MessageBus, maxInFlight?: number, maxQueued?: number) {
     const listenerErrors: unknown[] = [];
     const site = tempJournal({ onListenerError: (e) => listenerErrors.push(e) });
-    const clock = new TestClock(T0);
+    const clock = new ManualClock(T0);
     const log = memoryLog();
     const feed = new LiveFeed({
       journal: site.journal,

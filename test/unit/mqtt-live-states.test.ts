@@ -2,23 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LiveFeed } from '../../gateway/mqtt/live-feed.js';
 import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
 import { memoryLog } from '../helpers/idcard-lane.js';
-import {
-  granted,
-  KEY,
-  refused,
-  siteConfig,
-  T0,
-  TestClock,
-  tempJournal,
-  vehicleGranted,
-} from './mqtt-live-fixtures.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { granted, KEY, refused, siteConfig, T0, tempJournal, vehicleGranted } from './mqtt-live-fixtures.js';
 
 const BASE = 'gatewarden/demo';
 
 describe('LiveFeed: retained states of the local tree', () => {
   let site: ReturnType<typeof tempJournal>;
   let bus: MemoryBus;
-  let clock: TestClock;
+  let clock: ManualClock;
   let feed: LiveFeed;
 
   const on = (topic: string) =>
@@ -30,7 +22,7 @@ describe('LiveFeed: retained states of the local tree', () => {
   beforeEach(() => {
     site = tempJournal();
     bus = new MemoryBus();
-    clock = new TestClock(T0);
+    clock = new ManualClock(T0);
     feed = new LiveFeed({
       journal: site.journal,
       config: siteConfig(),

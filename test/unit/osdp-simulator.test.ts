@@ -11,7 +11,8 @@ import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
 import { PdModel, type PdModelEvents, type PdModelOptions } from '../../simulators/osdp/pd-model.js';
 import { SimulatedPd, type SimulatedPdOptions } from '../../simulators/osdp/pd-responder.js';
 import { seededRandom } from '../../simulators/shared/random.js';
-import { type CpResult, ManualClock, MiniCp } from '../helpers/osdp-cp.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { type CpResult, MiniCp } from '../helpers/osdp-cp.js';
 
 const KEY_A = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const KEY_B = Buffer.from('ffeeddccbbaa99887766554433221100', 'hex');
