@@ -69,6 +69,37 @@ function subscribe(args: string[]): { lines: string[]; stop: () => void } {
   return { lines, stop };
 }
 
+/** A socat pair standing in for a serial QR scanner's cable, and the `scanners:` lines naming it. */
+async function scannerCable(): Promise<{ pair: PtyPair; yaml: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-mqtt-qr-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const pair = await new PtyPair(dir).start();
+  cleanups.push(() => pair.stop());
+  const yaml = `
+scanners:
+  - { id: north-in-qr, lane: north-ped-in, serial: { path: ${pair.a}, baud: 9600, terminator: cr } }
+`;
+  return { pair, yaml };
+}
+
+/**
+ * Imports the roster, opens the site (no temperature screening, so a QR scan alone decides),
+ * starts the scanner simulator on the cable's other end, then the gateway.
+ */
+async function runWithScanner(site: ScratchSite, pair: PtyPair): Promise<QrSerialSimulator> {
+  expect(site.run(['registry', 'import', RESIDENTS, '--roster', 'residents']).status).toBe(0);
+  expect(site.run(['mode', 'set', 'open', '--reason', 'test: no temperature screening']).status).toBe(0);
+  const scanner = new QrSerialSimulator({
+    transport: new SerialTransport({ path: pair.b, baudRate: 9600 }),
+    baudRate: 9600,
+  });
+  await scanner.start();
+  cleanups.push(() => scanner.stop());
+  const gateway = await site.start();
+  cleanups.push(() => gateway.stop());
+  return scanner;
+}
+
 describe('MQTT in the running gateway', () => {
   it('serves the live tree to the dashboard user and journals a refused login', async () => {
     const port = await freePort();
@@ -162,31 +193,14 @@ describe('MQTT in the running gateway', () => {
     const status = subscribe(['-p', String(upstream.port), '-t', 'gatewarden/demo-community/+/status']);
     /** A gateway with a serial QR scanner (socat pair + simulator) at its north-ped-in lane. */
     const gatewayWithScanner = async (id: string, keyOf?: ScratchSite) => {
-      const dir = mkdtempSync(join(tmpdir(), `gw-mqtt-${id}-`));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      const pair = await new PtyPair(dir).start();
-      cleanups.push(() => pair.stop());
-      const scanners = `
-scanners:
-  - { id: north-in-qr, lane: north-ped-in, serial: { path: ${pair.a}, baud: 9600, terminator: cr } }
-`;
-      const site = siteWith(await freePort(), upstream, id, scanners);
+      const { pair, yaml } = await scannerCable();
+      const site = siteWith(await freePort(), upstream, id, yaml);
       // The gateways of one site share its key, so they derive the same person ids from a roster.
       if (keyOf) {
         mkdirSync(join(site.dir, 'data/keys'), { recursive: true, mode: 0o700 });
         copyFileSync(join(keyOf.dir, 'data/keys/pseudonym.key'), join(site.dir, 'data/keys/pseudonym.key'));
       }
-      expect(site.run(['registry', 'import', RESIDENTS, '--roster', 'residents']).status).toBe(0);
-      expect(site.run(['mode', 'set', 'open', '--reason', 'test: no temperature screening']).status).toBe(0);
-      const scanner = new QrSerialSimulator({
-        transport: new SerialTransport({ path: pair.b, baudRate: 9600 }),
-        baudRate: 9600,
-      });
-      await scanner.start();
-      cleanups.push(() => scanner.stop());
-      const gateway = await site.start();
-      cleanups.push(() => gateway.stop());
-      return { site, scanner };
+      return { site, scanner: await runWithScanner(site, pair) };
     };
     const a = await gatewayWithScanner('a');
     const b = await gatewayWithScanner('b', a.site);
@@ -221,19 +235,8 @@ scanners:
 
   it('drives a Tasmota relay on a lane through the embedded broker: online, pulsed for a pass', async () => {
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'gw-mqtt-relay-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const pair = await new PtyPair(dir).start();
-    cleanups.push(() => pair.stop());
-    const site = siteWith(
-      port,
-      undefined,
-      'north',
-      `
-scanners:
-  - { id: north-in-qr, lane: north-ped-in, serial: { path: ${pair.a}, baud: 9600, terminator: cr } }
-`,
-    );
+    const { pair, yaml } = await scannerCable();
+    const site = siteWith(port, undefined, 'north', yaml);
     // The device list goes under the mqtt section the default configuration has.
     writeFileSync(
       site.config,
@@ -259,16 +262,7 @@ scanners:
       passwordFile,
     ]);
     expect(added.status, added.stderr).toBe(0);
-    expect(site.run(['registry', 'import', RESIDENTS, '--roster', 'residents']).status).toBe(0);
-    expect(site.run(['mode', 'set', 'open', '--reason', 'test: no temperature screening']).status).toBe(0);
-    const scanner = new QrSerialSimulator({
-      transport: new SerialTransport({ path: pair.b, baudRate: 9600 }),
-      baudRate: 9600,
-    });
-    await scanner.start();
-    cleanups.push(() => scanner.stop());
-    const gateway = await site.start();
-    cleanups.push(() => gateway.stop());
+    const scanner = await runWithScanner(site, pair);
 
     const relay = new TasmotaRelaySimulator({
       connection: {
