@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LiveFeed } from '../../gateway/mqtt/live-feed.js';
+import type { LiveFeed } from '../../gateway/mqtt/live-feed.js';
 import { livePseudonym } from '../../gateway/mqtt/live-feed-privacy.js';
-import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
-import { memoryLog } from '../helpers/idcard-lane.js';
-import { ManualClock } from '../helpers/manual-clock.js';
-import { granted, KEY, refused, siteConfig, T0, tempJournal } from './mqtt-live-fixtures.js';
+import type { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
+import { feedRig, granted, KEY, publishedOn, refused, T0, type tempJournal } from './mqtt-live-fixtures.js';
 
 const BASE = 'gatewarden/demo';
 const p = (id: string) => livePseudonym(KEY, id);
@@ -12,29 +10,13 @@ const p = (id: string) => livePseudonym(KEY, id);
 describe('LiveFeed: journal entries on the local tree', () => {
   let site: ReturnType<typeof tempJournal>;
   let bus: MemoryBus;
-  let clock: ManualClock;
   let feed: LiveFeed;
 
-  const on = (topic: string) =>
-    bus.published
-      .filter((m) => m.topic === topic)
-      .map((m) => ({ retain: m.retain, qos: m.qos, ...JSON.parse(m.payload.toString()) }));
+  const on = (topic: string) => publishedOn(bus, topic);
   const last = (topic: string) => on(topic).at(-1);
 
   beforeEach(() => {
-    site = tempJournal();
-    bus = new MemoryBus();
-    clock = new ManualClock(T0);
-    feed = new LiveFeed({
-      journal: site.journal,
-      config: siteConfig(),
-      bus,
-      log: memoryLog().logger,
-      pseudonymKey: KEY,
-      now: clock.now,
-      timers: clock,
-      version: '9.9.9',
-    });
+    ({ site, bus, feed } = feedRig());
   });
 
   afterEach(async () => {

@@ -10,7 +10,11 @@ import { configSchema, type GatewardenConfig } from '../../config/schema.js';
 import { type Db, openDatabase } from '../../gateway/db.js';
 import type { JournalEventMap } from '../../gateway/journal/events.js';
 import { Journal } from '../../gateway/journal/journal.js';
+import { LiveFeed } from '../../gateway/mqtt/live-feed.js';
+import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
 import type { Decision, Reason } from '../../gateway/rules/types.js';
+import { memoryLog } from '../helpers/idcard-lane.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 /** 2024-05-01 10:00 in Asia/Shanghai. */
 export const T0 = Date.UTC(2024, 4, 1, 2, 0, 0);
@@ -126,4 +130,29 @@ export function refused(at: number, reasons?: Reason[]): JournalEventMap['decisi
       actions: [{ type: 'indicate', led: 'red', buzzer: 'long', text: { zh: '体温异常', en: 'Fever' } }],
     },
   };
+}
+
+/** A live feed over a temporary journal, a memory bus and a manual clock at T0 (not started). */
+export function feedRig() {
+  const site = tempJournal();
+  const bus = new MemoryBus();
+  const clock = new ManualClock(T0);
+  const feed = new LiveFeed({
+    journal: site.journal,
+    config: siteConfig(),
+    bus,
+    log: memoryLog().logger,
+    pseudonymKey: KEY,
+    now: clock.now,
+    timers: clock,
+    version: '9.9.9',
+  });
+  return { site, bus, clock, feed };
+}
+
+/** The JSON payloads published on `topic`, each with its retain flag and QoS. */
+export function publishedOn(bus: MemoryBus, topic: string): Record<string, unknown>[] {
+  return bus.published
+    .filter((m) => m.topic === topic)
+    .map((m) => ({ retain: m.retain, qos: m.qos, ...JSON.parse(m.payload.toString()) }));
 }
