@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Decision } from '../../gateway/rules/types.js';
 import type { GuardedWrite, ModbusBoardEvents } from '../modbus/board-types.js';
+import { AlarmLatch } from '../shared/alarm-latch.js';
 import { type Clock, sleep, systemClock } from '../shared/clock.js';
 import type { LanePort } from '../shared/lane-port.js';
-import { AlarmLatch } from './alarms.js';
 import {
   type BarrierConfig,
   type BarrierTiming,

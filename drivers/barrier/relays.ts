@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ModbusError } from '../modbus/errors.js';
+import type { AlarmLatch } from '../shared/alarm-latch.js';
 import { type Clock, sleep } from '../shared/clock.js';
-import type { AlarmLatch } from './alarms.js';
 import type { CoilRole } from './barrier-types.js';
 import type { BoardIo } from './board-io.js';
 

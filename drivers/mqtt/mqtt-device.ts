@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { BusMessage, MessageBus } from '../../gateway/mqtt/bus.js';
-import { AlarmLatch } from '../barrier/alarms.js';
+import { AlarmLatch } from '../shared/alarm-latch.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { LanePort } from '../shared/lane-port.js';
 import { AvailabilityTracker, type Reachability } from './availability.js';

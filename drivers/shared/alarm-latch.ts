@@ -1,23 +1,11 @@
 import type { AlarmCode } from '../../gateway/journal/events.js';
-import type { DeviceAlarm, LanePort } from '../shared/lane-port.js';
-
-/** The alarm codes the barrier adapter raises (catalogued with the others in events.ts ALARM_CODES). */
-export type BarrierAlarmCode = Extract<AlarmCode, 'BARRIER_STUCK' | 'TAILGATING' | 'RELAY_FAILURE'>;
-
-export function deviceAlarm(
-  code: AlarmCode,
-  severity: DeviceAlarm['severity'],
-  ids: { deviceId: string; laneId: string },
-  detail: Record<string, string | number> = {},
-): DeviceAlarm {
-  return { code, severity, ...ids, detail };
-}
+import type { DeviceAlarm, LanePort } from './lane-port.js';
 
 /**
  * Raises each alarm once per occurrence: `raise(key, …)` reports only if `key` is not already
  * raised; `clear(key)` ends the occurrence (the limit reached, the write acknowledged, the loop
  * clear), so the next one is reported again. A condition that persists is not re-reported at
- * every poll.
+ * every poll. Shared by the device adapters whose alarm conditions persist (barrier, MQTT, camera).
  */
 export class AlarmLatch {
   private readonly raised = new Set<string>();
@@ -29,13 +17,13 @@ export class AlarmLatch {
 
   raise(
     key: string,
-    code: BarrierAlarmCode | AlarmCode,
+    code: AlarmCode,
     severity: DeviceAlarm['severity'],
     detail: Record<string, string | number>,
   ): void {
     if (this.raised.has(key)) return;
     this.raised.add(key);
-    this.port.alarm(deviceAlarm(code, severity, this.ids, detail));
+    this.port.alarm({ code, severity, ...this.ids, detail });
   }
 
   clear(key: string): void {
