@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBarrier } from './barrier-command.js';
 import { registerIdcard } from './idcard-command.js';
 import { registerMqttSims } from './mqtt-command.js';
+import { registerOnvif } from './onvif-command.js';
 import { registerOsdp } from './osdp-command.js';
 import { registerQr } from './qr-command.js';
 
@@ -28,6 +29,7 @@ registerIdcard(program);
 registerBarrier(program);
 registerQr(program);
 registerMqttSims(program);
+registerOnvif(program);
 
 try {
   await program.parseAsync(process.argv);
