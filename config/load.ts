@@ -8,7 +8,7 @@
  *   GATEWARDEN_DATA_DIR   replaces `site.dataDir`; a relative value is taken from the working directory
  *
  * Paths: `site.dataDir` is relative to the folder of the configuration file; `site.database`,
- * `registry.pseudonymKeyFile`, `osdp.masterKeyFile`, `telemetry.influx.passwordFile` and `log.file` are relative to `site.dataDir`. The returned
+ * `registry.pseudonymKeyFile`, `osdp.masterKeyFile`, `telemetry.influx.passwordFile`, the cameras' `passwordFile` and `log.file` are relative to `site.dataDir`. The returned
  * configuration holds them all as absolute paths.
  */
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { GatewardenError, type Problem } from '../gateway/errors.js';
+import { resolveCameraPaths } from './cameras-schema.js';
 import { resolveMqttPaths } from './mqtt-schema.js';
 import { resolvePassesPaths } from './passes-schema.js';
 import { configSchema, type GatewardenConfig } from './schema.js';
@@ -196,6 +197,7 @@ function resolvePaths(config: GatewardenConfig, baseDir: string): GatewardenConf
     telemetry: resolveTelemetry(config.telemetry, dataDir),
     mqtt: resolveMqttPaths(config.mqtt, dataDir),
     passes: resolvePassesPaths(config.passes, dataDir),
+    cameras: resolveCameraPaths(config.cameras, dataDir),
     log: file === undefined ? log : { ...log, file: resolve(dataDir, file) },
   };
 }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { DIRECTIONS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
 import { LOG_LEVELS } from '../gateway/logging.js';
 import type { Policy } from '../gateway/rules/types.js';
+import { camerasSchema } from './cameras-schema.js';
 import {
   barrierSchema,
   idcardSchema,
@@ -85,6 +86,48 @@ const quarantineDaysSchema = z.strictObject({
     .describe('Other out-of-province arrivals: home quarantine, days.'),
 });
 
+const remeasureSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'A camera reading at or above feverThresholdC asks for a re-measure (TEMPERATURE_REMEASURE) before the final FEVER; off: FEVER at once.',
+      ),
+    waitSeconds: z
+      .number()
+      .min(0)
+      .max(600)
+      .default(30)
+      .describe(
+        'Seconds after the high reading before a camera reading counts as its re-measure (acclimatisation); camera readings before are journaled and not used.',
+      ),
+    withinSeconds: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(300)
+      .describe('Seconds a high reading waits for its re-measure; a reading after that starts afresh.'),
+    camera: z
+      .boolean()
+      .default(true)
+      .describe('A second camera reading after the wait may be the re-measure.'),
+    handheld: z
+      .boolean()
+      .default(true)
+      .describe(
+        'A handheld thermometer reading (entered by the operator or sent by a thermometer) may be the re-measure, at once.',
+      ),
+  })
+  .refine((r) => !r.enabled || r.camera || r.handheld, {
+    message: 'allows neither camera nor handheld re-measures: no high reading could ever be confirmed',
+    path: ['handheld'],
+  })
+  .refine((r) => !r.enabled || !r.camera || r.withinSeconds > r.waitSeconds, {
+    message: 'must be longer than waitSeconds, or no camera reading could be the re-measure',
+    path: ['withinSeconds'],
+  });
+
 const policySchema = z.strictObject({
   feverThresholdC: z
     .number()
@@ -98,6 +141,11 @@ const policySchema = z.strictObject({
     .max(600)
     .default(10)
     .describe('How recent, in seconds, a reading at the lane must be to count for a credential.'),
+  remeasure: remeasureSchema
+    .prefault({})
+    .describe(
+      'Re-measure of a high reading (thermal screening over-reads): a handheld reading, or a camera reading after a wait.',
+    ),
   temperatureDirections: z
     .array(z.enum(DIRECTIONS))
     .refine((dirs) => new Set(dirs).size === dirs.length, 'lists a direction twice')
@@ -283,6 +331,16 @@ function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): vo
     if (typeof device.lane === 'string' && !lanes.has(device.lane))
       issue('lane', `no lane "${device.lane}" in gates`);
   });
+  const cameras = isRecord(config.cameras) ? config.cameras : {};
+  (Array.isArray(cameras.devices) ? cameras.devices : []).forEach((camera: unknown, i) => {
+    if (!isRecord(camera)) return;
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['cameras', 'devices', i, field], message });
+    if (ids.has(camera.id)) issue('id', `duplicate device id "${camera.id}"`);
+    ids.add(camera.id);
+    if (typeof camera.lane === 'string' && !lanes.has(camera.lane))
+      issue('lane', `no lane "${camera.lane}" in gates`);
+  });
   (Array.isArray(config.barriers) ? config.barriers : []).forEach((barrier: unknown, i) => {
     if (!isRecord(barrier)) return;
     const issue = (field: string, message: string) =>
@@ -331,6 +389,7 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Resident registry.'),
+    cameras: camerasSchema.prefault({}).describe('ONVIF thermal and plate cameras (docs/onvif.md).'),
     telemetry: telemetrySchema
       .prefault({})
       .describe('Telemetry: InfluxDB store-and-forward, high-rate samples, Prometheus metrics.'),
@@ -396,6 +455,13 @@ export function policyFromConfig(config: Pick<GatewardenConfig, 'policy'>, mode:
     antiPassback: p.antiPassback,
     repairNeedsEscort: p.repairNeedsEscort,
     unlockMs: Math.round(p.unlockSeconds * SECOND_MS),
+    remeasure: {
+      enabled: p.remeasure.enabled,
+      waitMs: Math.round(p.remeasure.waitSeconds * SECOND_MS),
+      withinMs: Math.round(p.remeasure.withinSeconds * SECOND_MS),
+      camera: p.remeasure.camera,
+      handheld: p.remeasure.handheld,
+    },
   };
 }
 

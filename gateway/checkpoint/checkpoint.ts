@@ -6,6 +6,7 @@ import { normaliseCredentialValue } from '../registry/credential-value.js';
 import { decide } from '../rules/decide.js';
 import type { Decision, PassRequest, Policy, RegistryView, TemperatureReading } from '../rules/types.js';
 import { shiftAt } from '../util/site-time.js';
+import { remeasureMark, withRemeasureMark } from './remeasure.js';
 import { type LaneRef, SiteState } from './site-state.js';
 
 export interface SiteLayout {
@@ -71,6 +72,7 @@ export class Checkpoint {
       escortWindowMs: policy.escortWindowMs,
       exitMemoryMs: Math.max(policy.householdQuota.periodMs, 7 * 24 * 3600_000),
       codeMemoryMs: 10 * 60_000,
+      remeasureWithinMs: policy.remeasure?.withinMs,
     });
   }
 
@@ -128,9 +130,25 @@ export class Checkpoint {
     return { decision, entry };
   }
 
+  /**
+   * Journals a temperature reading at a lane, marked once here for the re-measure of a high
+   * reading (see `remeasureMark`) against everything journaled so far, by this process or
+   * another (a handheld reading entered at the CLI). A mark handed in is replaced.
+   */
   reading(laneId: string, reading: TemperatureReading, source: string): JournalEntry<'reading'> {
     const ref = this.laneRef(laneId);
-    return this.record('reading', reading.at, { gateId: ref.gate.id, laneId, reading, source });
+    this.catchUp();
+    const mark = remeasureMark(
+      reading,
+      this.state.pendingRemeasure(laneId, reading.at),
+      this.options.policy(this.state.mode),
+    );
+    return this.record('reading', reading.at, {
+      gateId: ref.gate.id,
+      laneId,
+      reading: withRemeasureMark(reading, mark),
+      source,
+    });
   }
 
   setMode(to: SiteMode, operator: string, reason: string): JournalEntry<'mode'> {

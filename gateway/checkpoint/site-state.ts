@@ -14,6 +14,11 @@ export interface SiteStateOptions {
   exitMemoryMs: number;
   /** How long accepted QR code ids are remembered for replay detection. */
   codeMemoryMs: number;
+  /**
+   * `remeasure.withinMs` of the policy: how long a reading marked `required` stays pending and
+   * counts for a credential. Default: the temperature window.
+   */
+  remeasureWithinMs?: number;
 }
 
 export interface LaneRef {
@@ -52,6 +57,13 @@ export class SiteState {
   mode: SiteMode;
   fireActive = false;
   private readonly temperatures = new Map<string, TemperatureReading[]>();
+  /**
+   * Per lane, the last reading marked `required` until a `taken` one or an allowed pass at the
+   * lane ends it; kept apart from `temperatures` because that list forgets readings older than
+   * the temperature window, and a high reading waits longer than that for its re-measure.
+   */
+  private readonly pendingRemeasures = new Map<string, TemperatureReading>();
+  private readonly remeasureWithinMs: number;
   private readonly presentations = new Map<string, RecentTimes>();
   /** By subject index (SUBJECT_IDS), so the rules read it with the index the snapshot linked. */
   private readonly lastDirections = new DirectionTable();
@@ -65,6 +77,7 @@ export class SiteState {
     this.mode = options.initialMode;
     this.seenCodes = new RecentTimes(options.codeMemoryMs);
     this.householdExitTimes = new ExitTimes(options.exitMemoryMs);
+    this.remeasureWithinMs = options.remeasureWithinMs ?? options.temperatureWindowMs;
   }
 
   apply(entry: JournalEntry): void {
@@ -78,6 +91,8 @@ export class SiteState {
         list.push(reading);
         prune(list, reading.at - this.options.temperatureWindowMs, (r) => r.at);
         this.temperatures.set(laneId, list);
+        if (reading.remeasure === 'required') this.pendingRemeasures.set(laneId, reading);
+        else if (reading.remeasure === 'taken') this.pendingRemeasures.delete(laneId);
         break;
       }
       case 'mode':
@@ -131,6 +146,8 @@ export class SiteState {
     // One reading admits one person: the next person at the lane needs a reading of their own.
     const readings = this.temperatures.get(request.laneId);
     if (readings) prune(readings, at + 1, (r) => r.at);
+    const pending = this.pendingRemeasures.get(request.laneId);
+    if (pending !== undefined && pending.at <= at) this.pendingRemeasures.delete(request.laneId);
     const codeId = request.credential?.codeId;
     if (codeId !== undefined) {
       this.seenCodes.set(codeId, at);
@@ -157,6 +174,7 @@ export class SiteState {
     if (cached) return cached;
     const state = this;
     const { temperatureWindowMs, escortWindowMs } = this.options;
+    const remeasureWithinMs = this.remeasureWithinMs;
     const laneId = ref.lane.id;
     const ctx: LaneContext = {
       gate: ref.gate,
@@ -166,13 +184,17 @@ export class SiteState {
       },
       latestTemperature(at) {
         const list = state.temperatures.get(laneId);
-        if (!list) return undefined;
-        for (let i = list.length - 1; i >= 0; i--) {
-          const r = list[i] as TemperatureReading;
-          if (r.at > at) continue;
-          return at - r.at <= temperatureWindowMs ? r : undefined;
+        if (list !== undefined) {
+          for (let i = list.length - 1; i >= 0; i--) {
+            const r = list[i] as TemperatureReading;
+            if (r.at > at || r.remeasure === 'waiting') continue;
+            const window = r.remeasure === 'required' ? remeasureWithinMs : temperatureWindowMs;
+            return at - r.at <= window ? r : undefined;
+          }
         }
-        return undefined;
+        // Later readings (those of the wait) may have pruned the high one from the list.
+        const pending = state.pendingRemeasure(laneId, at);
+        return pending !== undefined && pending.at <= at ? pending : undefined;
       },
       escortPresented(personIds, at) {
         const lane = state.presentations.get(laneId);
@@ -194,6 +216,15 @@ export class SiteState {
     };
     this.contexts.set(laneId, ctx);
     return ctx;
+  }
+
+  /**
+   * The reading marked `required` at this lane that still waits for its re-measure at `at`: not
+   * followed by a `taken` reading or an allowed pass, and at most `remeasureWithinMs` before `at`.
+   */
+  pendingRemeasure(laneId: string, at: number): TemperatureReading | undefined {
+    const pending = this.pendingRemeasures.get(laneId);
+    return pending !== undefined && at - pending.at <= this.remeasureWithinMs ? pending : undefined;
   }
 
   /** Residents out longer than `returnWithinMs` whose overdue alarm has not been raised yet. */

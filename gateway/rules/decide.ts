@@ -36,8 +36,9 @@ export function decide(
   if (notices.length > 1) notices.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 
   const grant = grantFor(facts, ctx, denies.length === 0);
-  if (grant !== undefined && denies.some((r) => r.code === 'FEVER')) {
+  if (grant !== undefined && denies.some(isHighTemperature)) {
     // Only a fire release or an override lets a fever through; the emergency group must know.
+    // A high reading still waiting for its re-measure counts: nobody showed it was wrong.
     notices.push({ effect: 'notice', code: 'FEVER' });
   }
   const reasons: Reason[] =
@@ -50,6 +51,8 @@ export function decide(
     actions: actionsFor(grant, denies, notices, policy, ctx),
   };
 }
+
+const isHighTemperature = (r: Reason) => r.code === 'FEVER' || r.code === 'TEMPERATURE_REMEASURE';
 
 const byCatalogueOrder = (a: Reason, b: Reason) =>
   (DENY_ORDER.get(a.code as DenyCode) ?? 0) - (DENY_ORDER.get(b.code as DenyCode) ?? 0);
@@ -127,6 +130,8 @@ function actionsFor(
 /** Refusals and notices that page the operators, not just the person at the gate. */
 const ALARM_SEVERITY: Partial<Record<string, 'warning' | 'critical'>> = {
   FEVER: 'critical',
+  /** The operator brings the handheld thermometer; FEVER follows if the re-measure confirms. */
+  TEMPERATURE_REMEASURE: 'warning',
   QUARANTINED: 'critical',
   HIGH_RISK_ORIGIN: 'warning',
   INVALID_SIGNATURE: 'warning',

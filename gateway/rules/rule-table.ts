@@ -128,11 +128,25 @@ export const RULES: readonly Rule[] = [
     code: 'FEVER',
     modes: ALL,
     explains:
-      'A body temperature at or above the threshold is refused and raises an alarm (plans 3, 4). Applies in every mode: a reading the site took is never ignored.',
-    check: (f, policy) =>
-      f.temperature !== undefined && f.temperature.celsius >= policy.feverThresholdC
-        ? deny('FEVER', { celsius: f.temperature.celsius })
-        : undefined,
+      'A body temperature at or above the threshold is refused and raises an alarm (plans 3, 4). Applies in every mode: a reading the site took is never ignored. With re-measure on, it is the re-measure (or a handheld reading) that decides.',
+    check: (f, policy) => {
+      const t = f.temperature;
+      return t !== undefined && t.remeasure !== 'required' && t.celsius >= policy.feverThresholdC
+        ? deny('FEVER', { celsius: t.celsius })
+        : undefined;
+    },
+  },
+  {
+    code: 'TEMPERATURE_REMEASURE',
+    modes: ALL,
+    explains:
+      'Thermal screening over-reads: with re-measure on, a camera reading at or above the threshold is refused until a handheld thermometer reading, or a second camera reading after the acclimatisation wait, confirms or clears it; the operators are warned to bring the thermometer. Both readings are journaled.',
+    check: (f) => {
+      const t = f.temperature;
+      return t !== undefined && t.remeasure === 'required'
+        ? deny('TEMPERATURE_REMEASURE', { celsius: t.celsius })
+        : undefined;
+    },
   },
   {
     code: 'NO_MASK',

@@ -53,7 +53,30 @@ ${notices.join('\n')}
 An allow unlocks a pedestrian lane for \`policy.unlockSeconds\` or raises a vehicle barrier, and
 shows the grant in green (amber with a long beep when a notice raised an alarm). A deny opens
 nothing and shows the first reason in red. \`FEVER\` and \`QUARANTINED\` page the operators
-(critical); \`HIGH_RISK_ORIGIN\`, \`ANTI_PASSBACK\`, \`INVALID_SIGNATURE\` and \`REPLAYED_CODE\` warn them.
+(critical); \`TEMPERATURE_REMEASURE\` (bring the handheld thermometer), \`HIGH_RISK_ORIGIN\`,
+\`ANTI_PASSBACK\`, \`INVALID_SIGNATURE\` and \`REPLAYED_CODE\` warn them.
+
+## Re-measure before FEVER
+
+Thermal screening misses and over-reads (acclimatisation; a sensitivity of about 0.7–0.8), so
+with \`policy.remeasure.enabled\` (the default) a camera reading at or above the threshold asks
+for a re-measure instead of refusing with \`FEVER\` at once. The checkpoint marks every reading
+once, when it records it, and the journal keeps the mark, so a replay never judges again:
+
+- \`required\`: a camera reading at or above the threshold with no re-measure pending. A card
+  shown within \`remeasure.withinSeconds\` (300 s) of it gets \`TEMPERATURE_REMEASURE\`.
+- \`taken\`: the re-measure of the pending reading: a handheld thermometer reading at any time
+  (\`remeasure.handheld\`), or a camera reading at least \`remeasure.waitSeconds\` (30 s) after
+  the high one (\`remeasure.camera\`). It is judged like any reading: \`FEVER\` at or above the
+  threshold, a pass below it.
+- \`waiting\`: any other reading while one is pending, e.g. the camera during the wait:
+  journaled, never used for a decision.
+- No mark: an ordinary reading, a handheld reading with nothing pending, or re-measure off
+  (then a high reading is \`FEVER\` at once, as before).
+
+A pending reading lapses after \`withinSeconds\` (the next reading starts afresh) or when a pass
+is allowed at the lane. An override or a fire release that lets a pending high reading through
+raises the \`FEVER\` notice, as for a fever.
 
 ## Choices where RULES.md is silent
 

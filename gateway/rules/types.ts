@@ -30,6 +30,29 @@ export interface Policy {
   /** Repair workers need an escort like visitors (plan 4 §2.(4).5 leaves it to the community). */
   repairNeedsEscort: boolean;
   unlockMs: number;
+  /**
+   * The re-measure of a high reading before the final FEVER. Absent in policies built by hand
+   * before it existed (tests, tools): the same as `enabled: false`.
+   */
+  remeasure?: RemeasurePolicy;
+}
+
+/**
+ * Thermal screening over-reads (acclimatisation; a sensitivity of about 0.7–0.8), so a reading
+ * at or above the fever threshold asks for a re-measure: a second camera reading after a wait,
+ * or a handheld thermometer reading. The checkpoint marks each reading once, when it is
+ * recorded (`TemperatureReading.remeasure`); the rules read only the mark.
+ */
+export interface RemeasurePolicy {
+  enabled: boolean;
+  /** How long after the high reading a camera reading counts as its re-measure (acclimatisation). */
+  waitMs: number;
+  /** How long a high reading stays pending; a reading after that starts afresh. */
+  withinMs: number;
+  /** A camera reading after the wait may be the re-measure. */
+  camera: boolean;
+  /** A handheld thermometer reading may be the re-measure, at once. */
+  handheld: boolean;
 }
 
 /**
@@ -79,7 +102,22 @@ export interface TemperatureReading {
   celsius: number;
   /** true = mask seen, false = no mask seen, null = the camera does not tell. */
   mask: boolean | null;
+  /** What took it; absent = a camera (entries from before the field). */
+  instrument?: 'camera' | 'handheld';
+  /**
+   * The re-measure mark the checkpoint gave the reading when it recorded it (see RemeasurePolicy);
+   * absent for an ordinary reading, or when re-measure is off. Replay reads it, never re-judges.
+   */
+  remeasure?: RemeasureMark;
 }
+
+/**
+ * - `required`: at or above the threshold; asks for a re-measure and is pending until one is taken.
+ * - `waiting`: a camera reading at the lane during the wait after a `required` one: journaled,
+ *   never used for a decision.
+ * - `taken`: the re-measure of the pending `required` reading; judged like an ordinary reading.
+ */
+export type RemeasureMark = 'required' | 'waiting' | 'taken';
 
 /**
  * What the lane checkpoint knows at the moment of a request, as pure reads of its state.
@@ -89,7 +127,11 @@ export interface LaneContext {
   gate: { id: string; primary: boolean };
   lane: { id: string; kind: LaneKind; direction: Direction };
   fireAlarm: boolean;
-  /** The latest reading at this lane within the temperature window before `at`, if any. */
+  /**
+   * The latest reading at this lane within the temperature window before `at`, if any. Readings
+   * marked `waiting` are skipped; a `required` one counts for `remeasure.withinMs` instead of the
+   * temperature window, so the person waiting for the re-measure hears "re-measure", not "no temperature".
+   */
   latestTemperature(at: number): TemperatureReading | undefined;
   /** True when any of these persons presented a valid credential at this lane within the escort window. */
   escortPresented(personIds: readonly string[], at: number): boolean;

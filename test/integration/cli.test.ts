@@ -68,8 +68,9 @@ describe('gatewarden CLI', () => {
       JSON.stringify({ ...REQUEST, temperature: { celsius: 38.2, mask: false } }),
     );
     expect(fever.status).toBe(1);
+    // A high camera reading asks for a re-measure first (policy.remeasure, on by default).
     expect(JSON.parse(fever.stdout).reasons.map((r: { code: string }) => r.code)).toEqual([
-      'FEVER',
+      'TEMPERATURE_REMEASURE',
       'NO_MASK',
     ]);
 

@@ -70,6 +70,7 @@ describe('defaults', () => {
     expect(config.policy).toEqual({
       feverThresholdC: 37.3,
       temperatureWindowSeconds: 10,
+      remeasure: { enabled: true, waitSeconds: 30, withinSeconds: 300, camera: true, handheld: true },
       temperatureDirections: ['in', 'out'],
       maskRequired: true,
       escortWindowSeconds: 30,
@@ -320,7 +321,7 @@ describe('config/schema.json', () => {
       properties: Record<string, { properties?: Record<string, unknown> }>;
     };
     const policy = schema.properties.policy?.properties ?? {};
-    expect(Object.keys(policy)).toHaveLength(13);
+    expect(Object.keys(policy)).toHaveLength(14);
     for (const field of Object.values(policy)) expect(field).toHaveProperty('description');
     expect(policy.feverThresholdC).toMatchObject({ default: 37.3, minimum: 35, maximum: 42 });
   });
@@ -345,6 +346,7 @@ describe('policyFromConfig', () => {
       antiPassback: true,
       repairNeedsEscort: false,
       unlockMs: 2_500,
+      remeasure: { enabled: true, waitMs: 30_000, withinMs: 300_000, camera: true, handheld: true },
     });
   });
 });

@@ -114,6 +114,13 @@ const ALONE: AloneCase[] = [
     open: ['FEVER'],
   },
   {
+    name: 'high reading waiting for its re-measure',
+    code: 'TEMPERATURE_REMEASURE',
+    req: { credential: cardOf('C-RES1') },
+    ctx: { temperature: { at: NOW - 1000, celsius: 37.9, mask: true, remeasure: 'required' } },
+    open: ['TEMPERATURE_REMEASURE'],
+  },
+  {
     name: 'no mask seen',
     code: 'NO_MASK',
     req: { credential: cardOf('C-RES1') },
