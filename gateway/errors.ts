@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   REQUEST_INVALID: 'pass request is invalid',
   JOURNAL_CORRUPT: 'journal verification failed',
   DATABASE_UNAVAILABLE: 'database cannot be opened',
+  DEVICE_UNREACHABLE: 'device cannot be reached or refused us',
   USAGE: 'wrong usage',
 } as const;
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { GatewardenError } from '../errors.js';
+import { registerCameras } from './commands/cameras.js';
 import { registerDecide } from './commands/decide.js';
 import { registerJournal } from './commands/journal.js';
 import { registerMode } from './commands/mode.js';
 import { registerMqtt } from './commands/mqtt.js';
 import { registerPass } from './commands/pass.js';
 import { registerQuarantine } from './commands/quarantine.js';
+import { registerReading } from './commands/reading.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerReport } from './commands/report.js';
 import { registerStart } from './commands/start.js';
@@ -33,6 +35,8 @@ registerReport(program, globals);
 registerTelemetry(program, globals);
 registerPass(program, globals);
 registerMqtt(program, globals);
+registerReading(program, globals);
+registerCameras(program, globals);
 
 /**
  * Exit codes: 0 success (and allow, for `decide`), 1 deny or a failed check, 2 an error. Errors

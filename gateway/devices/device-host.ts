@@ -8,6 +8,7 @@ import { childLogger } from '../logging.js';
 import type { MessageBus } from '../mqtt/bus.js';
 import type { Site } from '../site.js';
 import { buildBarriers, linesWithModbus } from './barrier-devices.js';
+import { buildCameras } from './camera-devices.js';
 import type { DeviceContext, DeviceModule, DeviceState } from './device-module.js';
 import { buildIdCards } from './idcard-devices.js';
 import { buildMqttDevices } from './mqtt-devices.js';
@@ -73,6 +74,7 @@ export class DeviceHost {
       ...buildIdCards(context),
       ...buildBarriers(context),
       ...buildScanners(context),
+      ...buildCameras(context),
       ...(options.bus ? buildMqttDevices(context, options.bus) : []),
     ];
     for (const module of this.modules) {

@@ -1,5 +1,5 @@
-import type { DeviceAlarm, LaneActuator, LanePort } from '../../drivers/shared/lane-port.js';
-import type { Decision, PresentedCredential } from '../rules/types.js';
+import type { DeviceAlarm, LaneActuator, LanePort, ReadingPort } from '../../drivers/shared/lane-port.js';
+import type { Decision, PresentedCredential, TemperatureReading } from '../rules/types.js';
 import type { Site } from '../site.js';
 
 /**
@@ -13,7 +13,7 @@ export type DispatchObserver = (laneId: string, decision: Decision, requestAt: n
  * states are journaled on change only, so a flapping link does not flood the journal with
  * repeats of the same state.
  */
-export class SiteLanePort implements LanePort {
+export class SiteLanePort implements LanePort, ReadingPort {
   private readonly states = new Map<string, string>();
   private readonly fireListeners: ((active: boolean) => void)[] = [];
   private readonly actuators = new Map<string, LaneActuator[]>();
@@ -38,6 +38,10 @@ export class SiteLanePort implements LanePort {
       }
     }
     return decision;
+  }
+
+  reading(laneId: string, reading: TemperatureReading, source: string): TemperatureReading {
+    return this.site.checkpoint.reading(laneId, reading, source).payload.reading;
   }
 
   /** Sets (or, with undefined, removes) the one dispatch observer. */

@@ -89,6 +89,12 @@ export const ALARM_CODES = [
   'UPSTREAM_REQUEST_REFUSED',
   /** The upstream broker refused the gateway's connection (credentials, client id, TLS). */
   'UPSTREAM_REFUSED',
+  /** A camera refused the gateway's user or password (ONVIF ter:NotAuthorized). */
+  'CAMERA_AUTH_FAILED',
+  /** A camera's clock is off ours by more than allowed: its events' times and tokens are suspect. */
+  'CAMERA_CLOCK_SKEW',
+  /** A thermal camera sent no reading while people were being refused for want of one. */
+  'CAMERA_SILENT',
 ] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 

@@ -32,6 +32,9 @@ export const ALARM_LABELS: Readonly<Record<AlarmCode, Message>> = {
   },
   UPSTREAM_REQUEST_REFUSED: { zh: '上级请求被拒绝', en: 'Upstream request refused' },
   UPSTREAM_REFUSED: { zh: '上级 MQTT 拒绝连接', en: 'Upstream MQTT broker refused the connection' },
+  CAMERA_AUTH_FAILED: { zh: '摄像机拒绝登录', en: 'Camera refused the user or password' },
+  CAMERA_CLOCK_SKEW: { zh: '摄像机时钟偏差过大', en: 'Camera clock is off' },
+  CAMERA_SILENT: { zh: '测温摄像机无读数', en: 'Thermal camera sends no readings' },
 };
 
 export const MODE_LABELS: Readonly<Record<SiteMode, Message>> = {
