@@ -1,5 +1,5 @@
 import type { AlarmCode } from '../../gateway/journal/events.js';
-import type { Decision, PresentedCredential } from '../../gateway/rules/types.js';
+import type { Decision, PresentedCredential, TemperatureReading } from '../../gateway/rules/types.js';
 
 export interface DeviceAlarm {
   code: AlarmCode;
@@ -45,4 +45,12 @@ export interface LaneActuator {
   readonly deviceId: string;
   /** Called after the decision was journaled. Must not throw; failures are the device's to report. */
   actuate(decision: Decision): void;
+}
+
+/**
+ * Where a thermometer (a thermal camera, a handheld one) hands its readings: journaled before
+ * this returns, and returned as journaled, with the re-measure mark the checkpoint gave it.
+ */
+export interface ReadingPort {
+  reading(laneId: string, reading: TemperatureReading, source: string): TemperatureReading;
 }
