@@ -130,7 +130,8 @@ export class CameraAdapter implements CameraSessionListener, LaneActuator {
     try {
       const reading = this.port.reading(
         this.config.laneId,
-        { at: receivedAt, celsius: o.celsius, mask, instrument: 'camera' },
+        // The journal keeps whole milliseconds; the clock may give fractions.
+        { at: Math.round(receivedAt), celsius: o.celsius, mask, instrument: 'camera' },
         this.config.deviceId,
       );
       this.lastReadingAt = receivedAt;

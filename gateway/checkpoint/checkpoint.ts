@@ -110,6 +110,9 @@ export class Checkpoint {
    */
   present(incoming: IncomingRequest): Passed {
     const ref = this.laneRef(incoming.laneId);
+    // Decide on everything journaled, whoever appended it: the handheld re-measure an operator
+    // entered at the CLI a moment ago must count (an empty read when nothing is new).
+    this.catchUp();
     const at = incoming.at ?? this.options.now();
     const request: PassRequest = {
       ...incoming,
