@@ -33,8 +33,8 @@ import { pino } from 'pino';
 import { mqttBrokerSchema, resolveBrokerPaths } from '../config/mqtt-broker-schema.js';
 import { devicePatterns } from '../gateway/mqtt/broker/device-conventions.js';
 import { EmbeddedBroker } from '../gateway/mqtt/broker/embedded-broker.js';
-import { hashPassword } from '../gateway/mqtt/broker/password.js';
 import { writeUsersFile } from '../gateway/mqtt/broker/users-file.js';
+import { hashPassword } from '../gateway/util/password.js';
 import { startMosquitto } from '../test/integration/helpers/mosquitto.js';
 
 const { values } = parseArgs({

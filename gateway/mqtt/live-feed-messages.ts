@@ -46,6 +46,8 @@ export function streamMessages(entry: AnyJournalEntry, options: StreamMapperOpti
           fever: reading.celsius >= layout.feverThresholdC,
           // A configured device, or a reading handed in by hand: then no name of who took it.
           source: layout.devices.has(source) ? source : 'other',
+          instrument: reading.instrument ?? 'camera',
+          remeasure: reading.remeasure ?? null,
         }),
       ];
     }

@@ -6,6 +6,7 @@
 import type { Direction, LaneKind, PersonKind, ShiftId, SiteMode, VehicleKind } from '../domain/model.js';
 import type { AlarmCode } from '../journal/events.js';
 import type { DenyCode, GrantCode, Message, NoticeCode } from '../rules/reasons.js';
+import type { RemeasureMark } from '../rules/types.js';
 
 /** A registry subject as the bus shows it: its kind and a keyed pseudonym, never its id. */
 export type LiveSubject =
@@ -53,9 +54,17 @@ export interface TemperatureMessage {
   lane: string;
   celsius: number;
   mask: boolean | null;
-  /** At or above the policy's fever threshold. */
+  /** At or above the policy's fever threshold, whatever the re-measure mark. */
   fever: boolean;
   source: string;
+  /** What took it; `camera` also for a reading journaled before the field existed. */
+  instrument: 'camera' | 'handheld';
+  /**
+   * The re-measure mark the checkpoint journaled with the reading (`RemeasureMark`): `required` a
+   * high first reading, `waiting` a reading during the wait (never used), `taken` the re-measure;
+   * null for an ordinary reading or with re-measure off, as `mask` is null when unknown.
+   */
+  remeasure: RemeasureMark | null;
 }
 
 export interface AlarmMessage {

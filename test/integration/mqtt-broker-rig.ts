@@ -19,10 +19,10 @@ import type { JournalEntry } from '../../gateway/journal/events.js';
 import { Journal } from '../../gateway/journal/journal.js';
 import { devicePatterns } from '../../gateway/mqtt/broker/device-conventions.js';
 import { EmbeddedBroker } from '../../gateway/mqtt/broker/embedded-broker.js';
-import { hashPassword } from '../../gateway/mqtt/broker/password.js';
 import { journalAlarmSink } from '../../gateway/mqtt/broker/security-events.js';
 import type { Role } from '../../gateway/mqtt/broker/topic-acl.js';
 import { type BrokerUser, writeUsersFile } from '../../gateway/mqtt/broker/users-file.js';
+import { hashPassword } from '../../gateway/util/password.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 export const FAST_COST = { N: 2 ** 10, r: 8, p: 1 };

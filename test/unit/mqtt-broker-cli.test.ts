@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerMqtt } from '../../gateway/cli/commands/mqtt.js';
-import { verifyPassword } from '../../gateway/mqtt/broker/password.js';
-import { userPassword } from '../../gateway/mqtt/broker/password-input.js';
 import { Site } from '../../gateway/site.js';
+import { verifyPassword } from '../../gateway/util/password.js';
+import { userPassword } from '../../gateway/util/password-input.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let dir: string;

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PacketSizeMeter } from '../../gateway/mqtt/broker/packet-guard.js';
-import { DECOY_HASH, hashPassword, verifyPassword } from '../../gateway/mqtt/broker/password.js';
 import { type SecurityAlarm, SecurityEventThrottle } from '../../gateway/mqtt/broker/security-events.js';
 import { TokenBucket } from '../../gateway/mqtt/broker/token-bucket.js';
 import { UserDirectory } from '../../gateway/mqtt/broker/user-directory.js';
 import { readUsersFile, type UsersFile, writeUsersFile } from '../../gateway/mqtt/broker/users-file.js';
+import { DECOY_HASH, hashPassword, verifyPassword } from '../../gateway/util/password.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 const secret = (s: string) => Buffer.from(s);

@@ -6,8 +6,8 @@
  */
 import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { DECOY_HASH, type PasswordHash, verifyPassword } from '../../util/password.js';
 import { rolePatterns } from './device-conventions.js';
-import { DECOY_HASH, type PasswordHash, verifyPassword } from './password.js';
 import type { AclSubject } from './topic-acl.js';
 import { type BrokerUser, readUsersFile } from './users-file.js';
 

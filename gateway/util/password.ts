@@ -1,5 +1,5 @@
 /**
- * Password hashes of broker users: scrypt (RFC 7914, node:crypto) with a random 16-byte salt
+ * Password hashes of users (the MQTT broker's, the admin API's): scrypt (RFC 7914, node:crypto) with a random 16-byte salt
  * per user and the cost parameters stored beside the hash, so they can be raised later without
  * invalidating existing users. Plain passwords are never stored, logged or returned.
  *

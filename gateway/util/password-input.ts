@@ -1,13 +1,13 @@
 /**
- * Where `gatewarden mqtt user add` takes a password from: a file (mode 0600, like every secret
- * file of the gateway), standard input, or a fresh random one. Exactly one source; a single
- * trailing newline is not part of the password. Returns the hash, and the generated password
- * (to print once) when one was made.
+ * Where the `user add` commands (MQTT broker, admin API) take a password from: a file (mode
+ * 0600, like every secret file of the gateway), standard input, or a fresh random one. Exactly
+ * one source; a single trailing newline is not part of the password. Returns the hash, and the
+ * generated password (to print once) when one was made.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { GatewardenError } from '../../errors.js';
-import { readSecretFile } from '../../util/key-file.js';
+import { GatewardenError } from '../errors.js';
+import { readSecretFile } from './key-file.js';
 import { hashPassword, PASSWORD_BYTES, type PasswordHash } from './password.js';
 
 export interface PasswordSource {
