@@ -15,12 +15,17 @@ import type { DailyReport, ReportCounts, ShiftReport } from './types.js';
  *     "counts": { "entries": 0, "passes": 0, "refusals": 0, "lanes": [],
  *       "refusalsByReason": { "GATE_CLOSED": 0, ..., "REPLAYED_CODE": 0 },
  *       "fevers": { "thresholdC": 37.3, "refused": 0, "passedWithAlarm": 0,
- *                   "readingsAtOrAbove": 0, "highestC": null },
+ *                   "readingsAtOrAbove": 0, "highestC": null, "readingsUsed": 0,
+                   "remeasure": { "required": 0, "taken": 0, "confirmed": 0, "cleared": 0 } },
  *       "overrides": { "grants": 0, "operatorActions": 0 },
  *       "fireReleases": { "grants": 0, "activations": 0 },
  *       "visitors": { "passes": 0, "registrations": 0 },
  *       "modeSwitches": [], "alarms": { "raised": 0, "acknowledged": 0, "byCode": {} },
  *       "operatorsOnDuty": [] } }
+ *
+ * `fevers` counts a high reading and its re-measure apart (see `ReportCounts.fevers` in
+ * types.ts): `readingsAtOrAbove` is the high readings that are not a re-measure, and
+ * `remeasure` how many first readings asked for one and what the re-measures found.
  *
  * Text (`renderText`): for the duty room and the CLI, zh-CN labels with English beside them,
  * times in site time, every deny reason listed with its count.
@@ -74,7 +79,10 @@ function countLines(c: ReportCounts, tz: string): string[] {
     `发热 Fever (≥ ${f.thresholdC} °C):`,
     `  因发热拒绝 Refused for fever: ${f.refused}`,
     `  发热放行并报警 Passed with fever alarm: ${f.passedWithAlarm}`,
-    `  超温读数 Readings at or above threshold: ${f.readingsAtOrAbove}`,
+    `  测温读数 Readings used: ${f.readingsUsed}`,
+    `  超温读数（不含复测） Readings at or above threshold (re-measures not counted): ${f.readingsAtOrAbove}`,
+    `  需复测 Re-measures required: ${f.remeasure.required}`,
+    `  已复测 Re-measures taken: ${f.remeasure.taken} (确认发热 fever confirmed ${f.remeasure.confirmed}, 复测正常 cleared ${f.remeasure.cleared})`,
     `  最高体温 Highest reading: ${f.highestC === null ? '—' : `${f.highestC} °C`}`,
     `紧急放行 Emergency overrides: 放行 grants ${c.overrides.grants}, 操作 operator actions ${c.overrides.operatorActions}`,
     `消防放行 Fire release: 放行 grants ${c.fireReleases.grants}, 火警 fire alarms ${c.fireReleases.activations}`,

@@ -1,7 +1,7 @@
 import type { JournalEventMap } from '../journal/events.js';
 import type { AnyJournalEntry, AtRange } from '../journal/journal.js';
 import { DENY_CODES, type DenyCode, type GrantCode } from '../rules/reasons.js';
-import type { Decision } from '../rules/types.js';
+import type { Decision, TemperatureReading } from '../rules/types.js';
 import type { TimeWindow } from '../util/site-time.js';
 import type { LaneCounts, ReportCounts } from './types.js';
 
@@ -27,7 +27,10 @@ export function tallyWindow(
   return tally.result();
 }
 
-/** True when nothing happened that a report counts: no pass, refusal, fever, override, fire, visitor, mode switch or alarm. */
+/**
+ * True when nothing happened that a report counts: no pass, refusal, fever, re-measure, override,
+ * fire, visitor, mode switch or alarm. Readings below the threshold do not count.
+ */
 export function isZeroCounts(c: ReportCounts): boolean {
   const numbers = [
     c.passes,
@@ -35,6 +38,8 @@ export function isZeroCounts(c: ReportCounts): boolean {
     c.fevers.refused,
     c.fevers.passedWithAlarm,
     c.fevers.readingsAtOrAbove,
+    c.fevers.remeasure.required,
+    c.fevers.remeasure.taken,
     c.overrides.grants,
     c.overrides.operatorActions,
     c.fireReleases.grants,
@@ -71,6 +76,8 @@ class Tally {
         passedWithAlarm: 0,
         readingsAtOrAbove: 0,
         highestC: null,
+        readingsUsed: 0,
+        remeasure: { required: 0, taken: 0, confirmed: 0, cleared: 0 },
       },
       overrides: { grants: 0, operatorActions: 0 },
       fireReleases: { grants: 0, activations: 0 },
@@ -88,12 +95,9 @@ class Tally {
       case 'decision':
         this.addDecision(entry.payload);
         break;
-      case 'reading': {
-        const { celsius } = entry.payload.reading;
-        if (celsius >= c.fevers.thresholdC) c.fevers.readingsAtOrAbove += 1;
-        c.fevers.highestC = Math.max(c.fevers.highestC ?? celsius, celsius);
+      case 'reading':
+        this.addReading(entry.payload.reading);
         break;
-      }
       case 'operator':
         this.addOperatorAction(entry.payload);
         break;
@@ -140,6 +144,23 @@ class Tally {
       if (decision.reasons.some((r) => r.effect === 'deny' && r.code === 'FEVER')) c.fevers.refused += 1;
     }
     if (request.override !== undefined) this.operators.add(request.override.operator);
+  }
+
+  /** See `ReportCounts.fevers`: a `waiting` reading is not counted, a re-measure not twice. */
+  private addReading({ celsius, remeasure }: TemperatureReading): void {
+    const f = this.counts.fevers;
+    if (remeasure === 'waiting') return;
+    const high = celsius >= f.thresholdC;
+    f.readingsUsed += 1;
+    f.highestC = Math.max(f.highestC ?? celsius, celsius);
+    if (remeasure === 'taken') {
+      f.remeasure.taken += 1;
+      if (high) f.remeasure.confirmed += 1;
+      else f.remeasure.cleared += 1;
+      return;
+    }
+    if (remeasure === 'required') f.remeasure.required += 1;
+    if (high) f.readingsAtOrAbove += 1;
   }
 
   private addOperatorAction({ action, operator }: JournalEventMap['operator']): void {

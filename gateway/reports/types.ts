@@ -39,16 +39,41 @@ export interface ReportCounts {
    * A refusal with several reasons counts once under each, so the sum can exceed `refusals`.
    */
   refusalsByReason: Record<DenyCode, number>;
+  /**
+   * Fevers and the readings behind them. Readings carry the re-measure mark the checkpoint
+   * journaled (`TemperatureReading.remeasure`, docs/rules.md "Re-measure before FEVER"); every
+   * reading count below leaves out `waiting` readings (taken during the wait, never used).
+   * Counted against `thresholdC`, the threshold the report is made with. A re-measure is counted
+   * in the window it was taken in, so at a window's edge `remeasure.taken` may exceed
+   * `remeasure.required`; otherwise `required - taken` high readings were never re-measured.
+   */
   fevers: {
     thresholdC: number;
     /** Denied decisions with a FEVER reason. */
     refused: number;
     /** Allowed decisions (fire release, override) with a FEVER notice. */
     passedWithAlarm: number;
-    /** Temperature readings at or above `thresholdC`; one person may give several. */
+    /**
+     * Readings at or above `thresholdC` that are not a re-measure: an ordinary high reading, or a
+     * high first reading (`required`) whatever its re-measure found. A high reading and its high
+     * re-measure count once here (the re-measure is in `remeasure.confirmed`). Without marks (a
+     * journal from before re-measures, or re-measure off) every high reading, as before.
+     */
     readingsAtOrAbove: number;
-    /** The highest reading in the window, `null` when there was none. */
+    /** The highest reading used in the window, `null` when there was none. */
     highestC: number | null;
+    /** Readings used for decisions: every reading but the `waiting` ones. */
+    readingsUsed: number;
+    remeasure: {
+      /** High first camera readings that asked for a re-measure (`required`). */
+      required: number;
+      /** Re-measures taken (`taken`): `confirmed + cleared`. */
+      taken: number;
+      /** Re-measures at or above `thresholdC`: the fever stood. */
+      confirmed: number;
+      /** Re-measures below `thresholdC`: the high first reading was cleared. */
+      cleared: number;
+    };
   };
   overrides: {
     /** Decisions granted EMERGENCY_OVERRIDE. */

@@ -101,6 +101,10 @@ export class PointMapper {
             source,
             mask: reading.mask === null ? 'unknown' : reading.mask ? 'yes' : 'no',
             fever: String(reading.celsius >= this.options.feverThresholdC),
+            // Both from the journaled reading (the mark is never judged again), so a re-sent
+            // entry keeps its tag set. An entry from before the fields: a camera, no mark.
+            instrument: reading.instrument ?? 'camera',
+            remeasure: reading.remeasure ?? 'none',
           },
           fields: { celsius: reading.celsius },
         };

@@ -140,6 +140,36 @@ describe('gatewarden CLI', () => {
     expect(site.run(['journal', 'tail']).stdout).toMatch(/mode\s+closed → lockdown by test-op/);
   });
 
+  it('shows a reading in journal tail with its instrument and re-measure mark', () => {
+    // Windows far longer than any gap between two commands: the marks never depend on timing.
+    const marked = new ScratchSite('\npolicy:\n  remeasure: { waitSeconds: 600, withinSeconds: 3600 }\n');
+    try {
+      for (const args of [
+        ['north-ped-in', '38.2', '--mask', 'yes'],
+        ['north-ped-in', '38.0'],
+        ['north-ped-in', '38.3', '--handheld', '--mask', 'yes'],
+        ['north-ped-out', '36.5', '--handheld'],
+      ]) {
+        expect(marked.run(['reading', ...args]).status, args.join(' ')).toBe(0);
+      }
+      const tail = marked.run(['journal', 'tail', '--type', 'reading']);
+      expect(tail.status).toBe(0);
+      expect(
+        tail.stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.replace(/^#\d+ .* reading\s+/, '')),
+      ).toEqual([
+        'north-ped-in 38.2 °C camera re-measure required mask=true',
+        'north-ped-in 38.0 °C camera waiting for re-measure (not used) mask=null',
+        'north-ped-in 38.3 °C handheld re-measure mask=true',
+        'north-ped-out 36.5 °C handheld mask=null',
+      ]);
+    } finally {
+      marked.dispose();
+    }
+  });
+
   it('adds, lists and lifts a quarantine order, and the rules see it', () => {
     site.run(['registry', 'import', join(FIXTURES, 'residents.csv'), '--roster', 'residents']);
     const add = site.run([

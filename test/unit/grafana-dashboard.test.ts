@@ -61,7 +61,7 @@ const SCHEMA: Readonly<Record<Measurement, MeasurementSchema>> = {
     fields: ['reasons', 'decide_us', 'temperature_c', 'subject', 'override', ...ENTRY_FIELDS],
   },
   temperature: {
-    tags: ['site', 'gate', 'lane', 'source', 'mask', 'fever'],
+    tags: ['site', 'gate', 'lane', 'source', 'mask', 'fever', 'instrument', 'remeasure'],
     fields: ['celsius', ...ENTRY_FIELDS],
   },
   alarm: {
@@ -85,6 +85,8 @@ const TAG_VALUES: Readonly<Record<string, readonly string[]>> = {
   reason: [...DENY_CODES, ...GRANT_CODES, 'NONE'],
   fever: ['true', 'false'],
   mask: ['yes', 'no', 'unknown'],
+  instrument: ['camera', 'handheld'],
+  remeasure: ['required', 'waiting', 'taken', 'none'],
   severity: ['warning', 'critical'],
 };
 
@@ -261,6 +263,17 @@ describe('grafana/dashboards/gatewarden.json', () => {
     for (const m of ['pass', 'temperature', 'alarm', 'device_health', 'occupancy']) expect(used).toContain(m);
   });
 
+  it('counts a high reading once: fever counts leave out its re-measure and the readings of the wait', () => {
+    const feverCounts = influxQueries(dashboard).filter(({ query }) =>
+      /FROM "temperature" .*"fever" = 'true'/.test(query),
+    );
+    expect(feverCounts.length).toBeGreaterThan(0);
+    for (const { path, query } of feverCounts) {
+      expect(query, path).toContain(`"remeasure" != 'taken'`);
+      expect(query, path).toContain(`"remeasure" != 'waiting'`);
+    }
+  });
+
   it('uses only the gateway metrics in Prometheus targets', () => {
     const exprs: string[] = [];
     for (const [, o] of objects(dashboard)) {
@@ -308,6 +321,11 @@ describe('the schema list and the query check', () => {
       'a tag compared as a boolean',
       `SELECT count("celsius") FROM "temperature" WHERE "fever" = true AND $timeFilter`,
       /tag "fever"/,
+    ],
+    [
+      'an unknown re-measure mark',
+      `SELECT count("celsius") FROM "temperature" WHERE "remeasure" != 'pending' AND $timeFilter`,
+      /tag "remeasure" has no value/,
     ],
     [
       'an unknown WHERE key',

@@ -2,7 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LiveFeed } from '../../gateway/mqtt/live-feed.js';
 import { livePseudonym } from '../../gateway/mqtt/live-feed-privacy.js';
 import type { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
-import { feedRig, granted, KEY, publishedOn, refused, T0, type tempJournal } from './mqtt-live-fixtures.js';
+import {
+  feedRig,
+  granted,
+  KEY,
+  publishedOn,
+  reading,
+  refused,
+  T0,
+  type tempJournal,
+} from './mqtt-live-fixtures.js';
 
 const BASE = 'gatewarden/demo';
 const p = (id: string) => livePseudonym(KEY, id);
@@ -79,12 +88,7 @@ describe('LiveFeed: journal entries on the local tree', () => {
 
   it('publishes readings, alarms and acknowledgements as streams', async () => {
     feed.start();
-    const reading = site.journal.append('reading', T0, {
-      gateId: 'north',
-      laneId: 'north-ped-in',
-      reading: { at: T0, celsius: 37.4, mask: true },
-      source: 'idcard-1',
-    });
+    const temperature = site.journal.append('reading', T0, reading(T0, 37.4));
     const alarm = site.journal.append('alarm', T0, {
       code: 'OVERDUE_RETURN',
       severity: 'warning',
@@ -97,7 +101,7 @@ describe('LiveFeed: journal entries on the local tree', () => {
     expect(last(`${BASE}/temperature/north/north-ped-in`)).toEqual({
       retain: false,
       qos: 0,
-      seq: reading.seq,
+      seq: temperature.seq,
       at: T0,
       gate: 'north',
       lane: 'north-ped-in',
@@ -105,6 +109,8 @@ describe('LiveFeed: journal entries on the local tree', () => {
       mask: true,
       fever: true,
       source: 'idcard-1',
+      instrument: 'camera',
+      remeasure: null,
     });
     expect(last(`${BASE}/alarm`)).toEqual({
       retain: false,
@@ -126,6 +132,75 @@ describe('LiveFeed: journal entries on the local tree', () => {
       at: T0,
       alarmSeq: alarm.seq,
     });
+  });
+
+  it('publishes the instrument and the re-measure mark of each reading, as journaled', async () => {
+    feed.start();
+    const high = site.journal.append('reading', T0, reading(T0, 38.1, { remeasure: 'required' }));
+    const during = site.journal.append(
+      'reading',
+      T0 + 5_000,
+      reading(T0 + 5_000, 37.6, { instrument: 'camera', remeasure: 'waiting' }),
+    );
+    const handheld = site.journal.append(
+      'reading',
+      T0 + 9_000,
+      reading(T0 + 9_000, 37.5, { instrument: 'handheld', remeasure: 'taken' }, 'cli:guard-2'),
+    );
+    const ordinary = site.journal.append(
+      'reading',
+      T0 + 60_000,
+      reading(T0 + 60_000, 36.5, { instrument: 'handheld' }, 'cli:guard-2'),
+    );
+    await feed.flush();
+    const messages = on(`${BASE}/temperature/north/north-ped-in`).map(
+      ({ seq, celsius, fever, source, instrument, remeasure }) => ({
+        seq,
+        celsius,
+        fever,
+        source,
+        instrument,
+        remeasure,
+      }),
+    );
+    expect(messages).toEqual([
+      {
+        seq: high.seq,
+        celsius: 38.1,
+        fever: true,
+        source: 'idcard-1',
+        instrument: 'camera',
+        remeasure: 'required',
+      },
+      {
+        seq: during.seq,
+        celsius: 37.6,
+        fever: true,
+        source: 'idcard-1',
+        instrument: 'camera',
+        remeasure: 'waiting',
+      },
+      {
+        seq: handheld.seq,
+        celsius: 37.5,
+        fever: true,
+        source: 'other',
+        instrument: 'handheld',
+        remeasure: 'taken',
+      },
+      {
+        seq: ordinary.seq,
+        celsius: 36.5,
+        fever: false,
+        source: 'other',
+        instrument: 'handheld',
+        remeasure: null,
+      },
+    ]);
+    // Always both keys, so a template (Home Assistant's value_json.remeasure) never meets a missing one.
+    for (const m of on(`${BASE}/temperature/north/north-ped-in`)) {
+      expect(Object.keys(m)).toEqual(expect.arrayContaining(['instrument', 'remeasure']));
+    }
   });
 
   it('keeps mode, fire and devices as retained states', async () => {

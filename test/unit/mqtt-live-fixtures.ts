@@ -12,7 +12,7 @@ import type { JournalEventMap } from '../../gateway/journal/events.js';
 import { Journal } from '../../gateway/journal/journal.js';
 import { LiveFeed } from '../../gateway/mqtt/live-feed.js';
 import { MemoryBus } from '../../gateway/mqtt/memory-bus.js';
-import type { Decision, Reason } from '../../gateway/rules/types.js';
+import type { Decision, Reason, TemperatureReading } from '../../gateway/rules/types.js';
 import { memoryLog } from '../helpers/idcard-lane.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
@@ -130,6 +130,19 @@ export function refused(at: number, reasons?: Reason[]): JournalEventMap['decisi
       actions: [{ type: 'indicate', led: 'red', buzzer: 'long', text: { zh: '体温异常', en: 'Fever' } }],
     },
   };
+}
+
+/**
+ * A reading at the pedestrian lane with a mask seen; `marks` are the instrument and the
+ * re-measure mark as the checkpoint journals them, `source` the device or `cli:<operator>`.
+ */
+export function reading(
+  at: number,
+  celsius: number,
+  marks: Pick<TemperatureReading, 'instrument' | 'remeasure'> = {},
+  source = 'idcard-1',
+): JournalEventMap['reading'] {
+  return { gateId: 'north', laneId: 'north-ped-in', reading: { at, celsius, mask: true, ...marks }, source };
 }
 
 /** A live feed over a temporary journal, a memory bus and a manual clock at T0 (not started). */

@@ -10,7 +10,7 @@ import { dailyReport } from '../../gateway/reports/daily-report.js';
 import { renderJson, renderText } from '../../gateway/reports/render.js';
 import { shiftReport } from '../../gateway/reports/shift-report.js';
 import { DENY_CODES } from '../../gateway/rules/reasons.js';
-import type { Reason } from '../../gateway/rules/types.js';
+import type { Reason, TemperatureReading } from '../../gateway/rules/types.js';
 
 const TZ = 'Asia/Shanghai';
 const SITE = 'site-01';
@@ -89,7 +89,15 @@ describe('reports', () => {
         refusals: 0,
         lanes: [],
         refusalsByReason: Object.fromEntries(DENY_CODES.map((c) => [c, 0])),
-        fevers: { thresholdC: 37.3, refused: 0, passedWithAlarm: 0, readingsAtOrAbove: 0, highestC: 36.5 },
+        fevers: {
+          thresholdC: 37.3,
+          refused: 0,
+          passedWithAlarm: 0,
+          readingsAtOrAbove: 0,
+          highestC: 36.5,
+          readingsUsed: 1,
+          remeasure: { required: 0, taken: 0, confirmed: 0, cleared: 0 },
+        },
         overrides: { grants: 0, operatorActions: 0 },
         fireReleases: { grants: 0, activations: 0 },
         visitors: { passes: 0, registrations: 0 },
@@ -211,6 +219,8 @@ describe('reports', () => {
       passedWithAlarm: 1,
       readingsAtOrAbove: 2,
       highestC: 38.1,
+      readingsUsed: 3,
+      remeasure: { required: 0, taken: 0, confirmed: 0, cleared: 0 },
     });
     expect(c.overrides).toEqual({ grants: 1, operatorActions: 1 });
     expect(c.fireReleases).toEqual({ grants: 1, activations: 1 });
@@ -227,6 +237,65 @@ describe('reports', () => {
     for (const rendered of [text, renderJson(report)]) {
       expect(rendered).not.toMatch(/secret/); // subject and household ids never reach a report
     }
+  });
+
+  it('counts a high reading and its re-measure apart, and leaves out the readings of the wait', () => {
+    const d = '2024-05-01';
+    const reading = (hhmm: string, celsius: number, marks: Partial<TemperatureReading>) =>
+      record('reading', at(d, hhmm), {
+        gateId: 'g',
+        laneId: 'lane-a',
+        reading: { at: at(d, hhmm), celsius, mask: true, ...marks },
+        source: marks.instrument === 'handheld' ? 'cli:op-1' : 'cam',
+      });
+    // A fever that stood: high camera reading, a high reading during the wait, high handheld re-measure.
+    reading('08:00', 38.4, { remeasure: 'required' });
+    reading('08:00', 38.9, { instrument: 'camera', remeasure: 'waiting' });
+    reading('08:01', 38.2, { instrument: 'handheld', remeasure: 'taken' });
+    // An over-read the camera re-measure cleared after the wait.
+    reading('09:00', 37.6, { instrument: 'camera', remeasure: 'required' });
+    reading('09:01', 36.7, { instrument: 'camera', remeasure: 'taken' });
+    // A high reading never re-measured (the person left), an ordinary high handheld one, a normal one.
+    reading('10:00', 37.5, { remeasure: 'required' });
+    reading('11:00', 37.8, { instrument: 'handheld' });
+    reading('12:00', 36.4, {});
+
+    const report = dailyReport(journal, { date: d, tz: TZ, siteId: SITE, feverThresholdC: 37.3 });
+    expect(report.counts.fevers).toEqual({
+      thresholdC: 37.3,
+      refused: 0,
+      passedWithAlarm: 0,
+      // 38.4, 37.6, 37.5 (first readings) and 37.8 (ordinary): the re-measure 38.2 is not a second fever.
+      readingsAtOrAbove: 4,
+      // 38.9 was taken during the wait: never used, so not the highest either.
+      highestC: 38.4,
+      readingsUsed: 7,
+      remeasure: { required: 3, taken: 2, confirmed: 1, cleared: 1 },
+    });
+    expect(report.zeroReport).toBe(false);
+    const text = renderText(report);
+    expect(text).toContain('测温读数 Readings used: 7');
+    expect(text).toContain(
+      '超温读数（不含复测） Readings at or above threshold (re-measures not counted): 4',
+    );
+    expect(text).toContain('需复测 Re-measures required: 3');
+    expect(text).toContain('已复测 Re-measures taken: 2 (确认发热 fever confirmed 1, 复测正常 cleared 1)');
+    expect(text).toContain('最高体温 Highest reading: 38.4 °C');
+    expect(JSON.parse(renderJson(report))).toEqual(report);
+  });
+
+  it('makes a report that holds only a re-measure (its high reading in the shift before) no zero report', () => {
+    const when = at('2024-05-01', '08:00');
+    record('reading', when, {
+      gateId: 'g',
+      laneId: 'lane-a',
+      reading: { at: when, celsius: 36.6, mask: true, instrument: 'handheld', remeasure: 'taken' },
+      source: 'cli:op-1',
+    });
+    const day = shiftReport(journal, { date: '2024-05-01', shift: 'day', tz: TZ, feverThresholdC: 37.3 });
+    expect(day.counts.fevers.remeasure).toEqual({ required: 0, taken: 1, confirmed: 0, cleared: 1 });
+    expect(day.counts.fevers.readingsAtOrAbove).toBe(0);
+    expect(day.zeroReport).toBe(false);
   });
 
   it('puts a 02:00 decision into the previous date’s night shift', () => {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../gateway/db.js';
 import type { JournalEventMap } from '../../gateway/journal/events.js';
 import { type AnyJournalEntry, Journal } from '../../gateway/journal/journal.js';
+import type { TemperatureReading } from '../../gateway/rules/types.js';
 import { entryTimestampNs, type TelemetryPoint, toLine } from '../../gateway/telemetry/line-protocol.js';
 import { BULK_TYPES, MEASUREMENTS, PointMapper, PRIORITY_TYPES } from '../../gateway/telemetry/points.js';
 
@@ -219,12 +220,86 @@ describe('PointMapper', () => {
     const r = reading(36.6, true);
     expect(only(r)).toEqual({
       measurement: 'temperature',
-      tags: { site: SITE, gate: 'north', lane: 'north-ped-in', source: 'cam-1', mask: 'yes', fever: 'false' },
+      tags: {
+        site: SITE,
+        gate: 'north',
+        lane: 'north-ped-in',
+        source: 'cam-1',
+        mask: 'yes',
+        fever: 'false',
+        instrument: 'camera',
+        remeasure: 'none',
+      },
       fields: { celsius: 36.6, seq: BigInt(r.seq) },
       timestampNs: entryTimestampNs(AT, r.seq),
     });
     expect(only(reading(37.3, false)).tags).toMatchObject({ mask: 'no', fever: 'true' });
     expect(only(reading(37.2, null)).tags).toMatchObject({ mask: 'unknown', fever: 'false' });
+  });
+
+  describe('a reading with its re-measure marks', () => {
+    const marked = (celsius: number, mark: Partial<TemperatureReading>, at = AT) =>
+      entry(
+        'reading',
+        {
+          gateId: 'north',
+          laneId: 'north-ped-in',
+          reading: { at, celsius, mask: true, ...mark },
+          source: mark.instrument === 'handheld' ? 'cli:guard-2' : 'cam-1',
+        },
+        at,
+      );
+
+    it('tags the instrument and the mark; fever stays "at or above the threshold"', () => {
+      const tags = (e: AnyJournalEntry) => {
+        const { instrument, remeasure, fever } = only(e).tags;
+        return { instrument, remeasure, fever };
+      };
+      expect(tags(marked(38.1, { remeasure: 'required' }))).toEqual({
+        instrument: 'camera',
+        remeasure: 'required',
+        fever: 'true',
+      });
+      expect(tags(marked(36.4, { instrument: 'camera', remeasure: 'waiting' }))).toEqual({
+        instrument: 'camera',
+        remeasure: 'waiting',
+        fever: 'false',
+      });
+      expect(tags(marked(37.3, { instrument: 'handheld', remeasure: 'taken' }))).toEqual({
+        instrument: 'handheld',
+        remeasure: 'taken',
+        fever: 'true',
+      });
+      expect(tags(marked(36.8, { instrument: 'handheld' }))).toEqual({
+        instrument: 'handheld',
+        remeasure: 'none',
+        fever: 'false',
+      });
+      const line = toLine(only(marked(37.0, { instrument: 'camera', remeasure: 'taken' })));
+      expect(line).toMatch(
+        /^temperature,[^ ]*,instrument=camera,[^ ]*,remeasure=taken,[^ ]* celsius=37,seq=/,
+      );
+    });
+
+    it('a replayed reading is the same point: same timestamp and tag set, only the replayed field added', () => {
+      const e = marked(38.4, { instrument: 'handheld', remeasure: 'taken' });
+      const live = only(e, false);
+      const replayed = only(e, true);
+      expect(replayed.tags).toEqual(live.tags);
+      expect(replayed.timestampNs).toBe(live.timestampNs);
+      expect(replayed.fields).toEqual({ ...live.fields, replayed: true });
+      // The series key (measurement and tags) of the line is the same too.
+      const key = (line: string) => line.slice(0, line.indexOf(' '));
+      expect(key(toLine(replayed))).toBe(key(toLine(live)));
+    });
+
+    it('a high first reading and its re-measure are two points: distinct timestamps, told apart by the mark', () => {
+      const high = only(marked(38.2, { remeasure: 'required' }));
+      const again = only(marked(38.0, { instrument: 'handheld', remeasure: 'taken' }, AT));
+      expect(high.timestampNs).not.toBe(again.timestampNs);
+      expect([high.tags.fever, again.tags.fever]).toEqual(['true', 'true']);
+      expect([high.tags.remeasure, again.tags.remeasure]).toEqual(['required', 'taken']);
+    });
   });
 
   it('an alarm: code, severity and lane as tags, detail as detail_* fields, id keys and the subject pseudonymised', () => {

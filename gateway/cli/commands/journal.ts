@@ -3,6 +3,7 @@ import { GatewardenError } from '../../errors.js';
 import type { JournalEntry, JournalEventType } from '../../journal/events.js';
 import type { Journal } from '../../journal/journal.js';
 import { verifyJournal } from '../../journal/verify.js';
+import type { RemeasureMark } from '../../rules/types.js';
 import { formatLocal } from '../../util/site-time.js';
 import { type GlobalOptions, print, printJson, withSite } from '../io.js';
 
@@ -77,6 +78,13 @@ function lastOfType(journal: Journal, n: number, type: JournalEventType): Journa
   return found.slice(-n);
 }
 
+/** A reading's re-measure mark as `journal tail` shows it (see `RemeasureMark`). */
+const REMEASURE_TEXT: Readonly<Record<RemeasureMark, string>> = {
+  required: 're-measure required',
+  waiting: 'waiting for re-measure (not used)',
+  taken: 're-measure',
+};
+
 /** One line per entry; payloads carry no names or ID numbers, so this is safe to print. */
 function summary(e: JournalEntry): string {
   switch (e.type) {
@@ -91,7 +99,8 @@ function summary(e: JournalEntry): string {
     }
     case 'reading': {
       const { laneId, reading } = (e as JournalEntry<'reading'>).payload;
-      return `${laneId} ${reading.celsius.toFixed(1)} °C mask=${reading.mask}`;
+      const mark = reading.remeasure === undefined ? '' : ` ${REMEASURE_TEXT[reading.remeasure]}`;
+      return `${laneId} ${reading.celsius.toFixed(1)} °C ${reading.instrument ?? 'camera'}${mark} mask=${reading.mask}`;
     }
     case 'mode': {
       const m = (e as JournalEntry<'mode'>).payload;
