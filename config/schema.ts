@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { DIRECTIONS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
 import { LOG_LEVELS } from '../gateway/logging.js';
 import type { Policy } from '../gateway/rules/types.js';
+import { apiSchema } from './api-schema.js';
 import { camerasSchema } from './cameras-schema.js';
 import {
   barrierSchema,
@@ -390,6 +391,9 @@ export const configSchema = z
       .prefault({})
       .describe('Resident registry.'),
     cameras: camerasSchema.prefault({}).describe('ONVIF thermal and plate cameras (docs/onvif.md).'),
+    api: apiSchema
+      .optional()
+      .describe('The admin API (docs/api.md); absent: not served. Users: gatewarden api user add.'),
     telemetry: telemetrySchema
       .prefault({})
       .describe('Telemetry: InfluxDB store-and-forward, high-rate samples, Prometheus metrics.'),

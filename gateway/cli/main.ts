@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { GatewardenError } from '../errors.js';
+import { registerApi } from './commands/api.js';
 import { registerCameras } from './commands/cameras.js';
 import { registerDecide } from './commands/decide.js';
 import { registerJournal } from './commands/journal.js';
@@ -37,6 +38,7 @@ registerPass(program, globals);
 registerMqtt(program, globals);
 registerReading(program, globals);
 registerCameras(program, globals);
+registerApi(program, globals);
 
 /**
  * Exit codes: 0 success (and allow, for `decide`), 1 deny or a failed check, 2 an error. Errors

@@ -24,7 +24,8 @@ export interface JournalEventMap {
     subjectId?: string;
     detail?: Record<string, string | number>;
   };
-  alarm_ack: { alarmSeq: number; operator: string; note?: string };
+  /** `alarmSeq`: an `alarm` entry, or a `decision` whose actions raise an alarm (FEVER). */
+  alarm_ack: { alarmSeq: number; operator: string; note?: string; shift?: ShiftId };
   mode: { from: SiteMode; to: SiteMode; operator: string; reason: string };
   /** An operator's or upstream's change: registry import, quarantine order, visitor registration, override. */
   operator: {

@@ -6,9 +6,9 @@ import {
   devicePatterns,
   isTopicName,
 } from '../../mqtt/broker/device-conventions.js';
-import { userPassword } from '../../util/password-input.js';
 import { ROLES, type Role } from '../../mqtt/broker/topic-acl.js';
 import { type BrokerUser, readUsersFile, USER_NAME, writeUsersFile } from '../../mqtt/broker/users-file.js';
+import { userPassword } from '../../util/password-input.js';
 import { type GlobalOptions, operatorName, print, printJson, withSite } from '../io.js';
 
 interface AddOptions {

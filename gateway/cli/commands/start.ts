@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import { buildApiServer } from '../../api/server.js';
+import { ApiUserStore } from '../../api/users.js';
 import { DeviceHost } from '../../devices/device-host.js';
 import { GatewardenError } from '../../errors.js';
 import { verifyJournal } from '../../journal/verify.js';
@@ -49,6 +52,7 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   const telemetry = new Telemetry({ site, log, devices: () => devices.states(), lanePort: devices.port });
   await telemetry.start();
   await mqtt.start((laneId, decision) => devices.port.actuate(laneId, decision));
+  const api = await startApi(site, log, devices);
   const loopLog = childLogger(log, 'checkpoint');
   const follow = setInterval(
     () =>
@@ -76,6 +80,7 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
         devices.stop().catch((err: unknown) => log.error({ err }, 'devices did not stop cleanly')),
         telemetry.stop().catch((err: unknown) => log.error({ err }, 'telemetry did not stop cleanly')),
         mqtt.stop().catch((err: unknown) => log.error({ err }, 'MQTT did not stop cleanly')),
+        api?.close().catch((err: unknown) => log.error({ err }, 'the API did not stop cleanly')),
       ]).finally(() => {
         site.close();
         log.info({ signal }, 'gateway stopped');
@@ -98,6 +103,23 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   );
 
   await stopped;
+}
+
+/** Serves the admin API when the configuration has an `api` section. */
+async function startApi(site: Site, log: Logger, devices: DeviceHost): Promise<FastifyInstance | undefined> {
+  const config = site.config.api;
+  if (config === undefined) return undefined;
+  const api = await buildApiServer({
+    site,
+    config,
+    users: new ApiUserStore(site.db),
+    log: childLogger(log, 'api'),
+    devices: () => devices.states(),
+    actuate: (laneId, decision) => devices.port.actuate(laneId, decision),
+  });
+  const url = await api.listen({ host: config.host, port: config.port });
+  log.info({ url }, 'admin API listening');
+  return api;
 }
 
 /** A failing periodic job is logged and retried next time; it never stops the gateway. */

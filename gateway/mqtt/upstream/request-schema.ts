@@ -26,6 +26,41 @@ const reason = z.string().trim().min(1).max(500);
 /** The quarantine order's kind and target, exactly as a registry document writes them. */
 const documentOrder = registryDocumentSchema.shape.quarantineOrders.unwrap().element.shape;
 
+/** A quarantine order as a request gives it (upstream, or the admin API). */
+export const quarantineOrderSchema = z.strictObject({
+  id,
+  kind: documentOrder.kind,
+  target: documentOrder.target,
+  /** Default: when the gateway applies it. */
+  from: instant.optional(),
+  until: instant,
+});
+
+/** A visitor registration as a request gives it: the real name's ID number or a known person. */
+export const visitorRequestSchema = z
+  .strictObject({
+    id: id.optional(),
+    idNumber: z
+      .string()
+      .regex(/^\d{17}[\dXx]$/, { error: 'ID numbers are 17 digits followed by a digit or X' })
+      .optional(),
+    personId: id.optional(),
+    repair: z.boolean().optional(),
+    escorts: z.array(id).max(20).default([]),
+    validFrom: instant.optional(),
+    validUntil: instant,
+    travel: z
+      .array(z.strictObject({ region: z.string().min(1).max(32), date: instant }))
+      .max(50)
+      .optional(),
+    purpose: z.string().max(200).optional(),
+    hostHouseholdId: id.optional(),
+  })
+  .refine((v) => (v.idNumber === undefined) !== (v.personId === undefined), {
+    path: ['idNumber'],
+    error: 'give exactly one of idNumber, personId',
+  });
+
 /** What every request carries; checked before the signature, so that a refusal can name the field. */
 export const envelopeSchema = z.object({
   transactionId: z
@@ -47,14 +82,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   z.strictObject({
     ...envelope,
     type: z.literal('quarantine.add'),
-    order: z.strictObject({
-      id,
-      kind: documentOrder.kind,
-      target: documentOrder.target,
-      /** Default: when the gateway applies it. */
-      from: instant.optional(),
-      until: instant,
-    }),
+    order: quarantineOrderSchema,
   }),
   z.strictObject({ ...envelope, type: z.literal('quarantine.lift'), orderId: id }),
   z.strictObject({
@@ -68,29 +96,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   z.strictObject({
     ...envelope,
     type: z.literal('visitor.register'),
-    visitor: z
-      .strictObject({
-        id: id.optional(),
-        idNumber: z
-          .string()
-          .regex(/^\d{17}[\dXx]$/, { error: 'ID numbers are 17 digits followed by a digit or X' })
-          .optional(),
-        personId: id.optional(),
-        repair: z.boolean().optional(),
-        escorts: z.array(id).max(20).default([]),
-        validFrom: instant.optional(),
-        validUntil: instant,
-        travel: z
-          .array(z.strictObject({ region: z.string().min(1).max(32), date: instant }))
-          .max(50)
-          .optional(),
-        purpose: z.string().max(200).optional(),
-        hostHouseholdId: id.optional(),
-      })
-      .refine((v) => (v.idNumber === undefined) !== (v.personId === undefined), {
-        path: ['idNumber'],
-        error: 'give exactly one of idNumber, personId',
-      }),
+    visitor: visitorRequestSchema,
   }),
   z.strictObject({ ...envelope, type: z.literal('mode.set'), mode: z.enum(SITE_MODES), reason }),
   z.strictObject({ ...envelope, type: z.literal('lane.open'), laneId: z.string().min(1).max(64), reason }),

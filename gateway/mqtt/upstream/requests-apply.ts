@@ -29,11 +29,20 @@ export interface Applied {
 /** Hands a decision to the lane's actuators (the devices' lane port); absent: nothing opens. */
 export type LaneActuation = (laneId: string, decision: Decision) => void;
 
-type Of<T extends UpstreamRequest['type']> = Extract<UpstreamRequest, { type: T }>;
+type Envelope = 'site' | 'gateway' | 'issuer' | 'issuedAt' | 'signature';
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * A change to the site, whoever asks for it: a signed request from upstream (its envelope
+ * checked and dropped) or an operator through the admin API. `transactionId` is journaled.
+ */
+export type SiteCommand = DistributiveOmit<UpstreamRequest, Envelope>;
+
+type Of<T extends SiteCommand['type']> = Extract<SiteCommand, { type: T }>;
 
 export function applyRequest(
   site: Site,
-  request: UpstreamRequest,
+  request: SiteCommand,
   operator: string,
   actuate?: LaneActuation,
 ): Applied {

@@ -27,7 +27,8 @@ export class ScratchSite {
       .replace('dataDir: ../data', `dataDir: ${join(this.dir, 'data')}`)
       // Tests run in parallel: each broker on ports of its own.
       .replace('port: 1883', 'port: 0')
-      .replace('websocket: { port: 9001 }', 'websocket: { port: 0 }');
+      .replace('websocket: { port: 9001 }', 'websocket: { port: 0 }')
+      .replace('  port: 8080\n', '  port: 0\n');
     writeFileSync(this.config, base + extraYaml);
   }
 

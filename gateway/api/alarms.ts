@@ -1,0 +1,63 @@
+import type { JournalEntry } from '../journal/events.js';
+import type { Journal } from '../journal/journal.js';
+
+export interface AlarmView {
+  /** The journal entry that raised it: an `alarm`, or a `decision` with an alarm action. */
+  seq: number;
+  at: number;
+  code: string;
+  severity: 'warning' | 'critical';
+  laneId?: string;
+  device?: string;
+  acknowledged?: { by: string; at: number; note?: string };
+}
+
+/**
+ * The alarms raised at or after `since`, newest first, with their acknowledgement: `alarm`
+ * entries (devices, overdue returns, telemetry …) and decisions whose actions raise one
+ * (FEVER, QUARANTINED, TEMPERATURE_REMEASURE …). A decision with two alarm actions is one
+ * alarm per code, acknowledged together (the ack names the entry).
+ */
+export function alarmsSince(journal: Journal, since: number, until = Number.MAX_SAFE_INTEGER): AlarmView[] {
+  const alarms: AlarmView[] = [];
+  const acks = new Map<number, NonNullable<AlarmView['acknowledged']>>();
+  const entries = journal.iterateRange({
+    fromAt: since,
+    toAt: until,
+    types: ['alarm', 'alarm_ack', 'decision'],
+  });
+  for (const entry of entries) {
+    if (entry.type === 'alarm_ack') {
+      const { alarmSeq, operator, note } = (entry as JournalEntry<'alarm_ack'>).payload;
+      if (!acks.has(alarmSeq)) acks.set(alarmSeq, { by: operator, at: entry.at, ...(note ? { note } : {}) });
+    } else {
+      alarms.push(...alarmsOf(entry));
+    }
+  }
+  for (const a of alarms) {
+    const ack = acks.get(a.seq);
+    if (ack !== undefined) a.acknowledged = ack;
+  }
+  return alarms.sort((a, b) => b.seq - a.seq);
+}
+
+/** The alarms one journal entry raises (none for most). */
+export function alarmsOf(entry: JournalEntry): AlarmView[] {
+  if (entry.type === 'alarm') {
+    const p = (entry as JournalEntry<'alarm'>).payload;
+    const view: AlarmView = { seq: entry.seq, at: entry.at, code: p.code, severity: p.severity };
+    if (p.laneId !== undefined) view.laneId = p.laneId;
+    const device = p.detail?.device;
+    if (typeof device === 'string') view.device = device;
+    return [view];
+  }
+  if (entry.type === 'decision') {
+    const { request, decision } = (entry as JournalEntry<'decision'>).payload;
+    return decision.actions.flatMap((a) =>
+      a.type === 'alarm'
+        ? [{ seq: entry.seq, at: entry.at, code: a.code, severity: a.severity, laneId: request.laneId }]
+        : [],
+    );
+  }
+  return [];
+}
