@@ -24,6 +24,7 @@ import {
 import { mqttSchema } from './mqtt-schema.js';
 import { passesSchema } from './passes-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
+import { thermometerSchema } from './thermometer-schema.js';
 
 /** Ids appear in MQTT topics, InfluxDB tags and file names: keep them to a safe alphabet. */
 const slug = z
@@ -322,6 +323,15 @@ function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): vo
     if (typeof scanner.lane === 'string' && !lanes.has(scanner.lane))
       issue('lane', `no lane "${scanner.lane}" in gates`);
   });
+  (Array.isArray(config.thermometers) ? config.thermometers : []).forEach((thermometer: unknown, i) => {
+    if (!isRecord(thermometer)) return;
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['thermometers', i, field], message });
+    if (ids.has(thermometer.id)) issue('id', `duplicate device id "${thermometer.id}"`);
+    ids.add(thermometer.id);
+    if (typeof thermometer.lane === 'string' && !lanes.has(thermometer.lane))
+      issue('lane', `no lane "${thermometer.lane}" in gates`);
+  });
   const mqtt = isRecord(config.mqtt) ? config.mqtt : {};
   (Array.isArray(mqtt.devices) ? mqtt.devices : []).forEach((device: unknown, i) => {
     if (!isRecord(device)) return;
@@ -380,6 +390,10 @@ export const configSchema = z
       .array(scannerSchema)
       .default([])
       .describe('QR and barcode scanners (serial line mode or USB HID).'),
+    thermometers: z
+      .array(thermometerSchema)
+      .default([])
+      .describe('Handheld thermometers on a serial or USB-serial port: the re-measure of a high reading.'),
     registry: z
       .strictObject({
         pseudonymKeyFile: z

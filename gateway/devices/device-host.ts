@@ -15,6 +15,7 @@ import { buildMqttDevices } from './mqtt-devices.js';
 import { buildOsdp } from './osdp-devices.js';
 import { buildScanners } from './scanner-devices.js';
 import { SiteLanePort } from './site-lane-port.js';
+import { buildThermometers } from './thermometer-devices.js';
 
 export interface DeviceHostOptions {
   site: Site;
@@ -74,6 +75,7 @@ export class DeviceHost {
       ...buildIdCards(context),
       ...buildBarriers(context),
       ...buildScanners(context),
+      ...buildThermometers(context),
       ...buildCameras(context),
       ...(options.bus ? buildMqttDevices(context, options.bus) : []),
     ];

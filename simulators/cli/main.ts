@@ -6,6 +6,7 @@ import { registerMqttSims } from './mqtt-command.js';
 import { registerOnvif } from './onvif-command.js';
 import { registerOsdp } from './osdp-command.js';
 import { registerQr } from './qr-command.js';
+import { registerThermometer } from './thermometer-command.js';
 
 /**
  * `gatewarden-sim`: the device side of gatewarden's protocols, for a technician or a test.
@@ -30,6 +31,7 @@ registerBarrier(program);
 registerQr(program);
 registerMqttSims(program);
 registerOnvif(program);
+registerThermometer(program);
 
 try {
   await program.parseAsync(process.argv);
