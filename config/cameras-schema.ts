@@ -77,7 +77,13 @@ export const cameraSchema = z.strictObject({
 
 export const camerasSchema = z.strictObject({
   devices: z
-    .array(cameraSchema)
+    .array(
+      cameraSchema.refine((c) => c.heartbeatSeconds < c.offlineAfterSeconds, {
+        path: ['heartbeatSeconds'],
+        error:
+          'must be shorter than offlineAfterSeconds, or a quiet camera would go offline between two heartbeats',
+      }),
+    )
     .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'lists a camera id twice')
     .default([])
     .describe('ONVIF cameras.'),
