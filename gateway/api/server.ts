@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -17,8 +18,10 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../../config/api-schema.js';
 import type { DeviceState } from '../devices/device-module.js';
 import { GatewardenError } from '../errors.js';
+import type { MessageBus } from '../mqtt/bus.js';
 import type { LaneActuation } from '../mqtt/upstream/requests-apply.js';
 import type { Site } from '../site.js';
+import { liveRoutes } from './live-socket.js';
 import { LoginThrottle } from './login-throttle.js';
 import { problem } from './problems.js';
 import { alarmRoutes } from './routes/alarms.js';
@@ -26,6 +29,7 @@ import { registryRoutes } from './routes/registry.js';
 import { sessionRoutes } from './routes/session.js';
 import { siteRoutes } from './routes/site.js';
 import { type Session, SessionStore } from './sessions.js';
+import { staticRoutes } from './static-files.js';
 import type { ApiUserStore, Role } from './users.js';
 
 declare module 'fastify' {
@@ -47,6 +51,10 @@ export interface ApiServerOptions {
   devices?: () => DeviceState[];
   /** Hands an emergency-open decision to the lane's lock or barrier; absent: journaled only. */
   actuate?: LaneActuation;
+  /** The local live tree (a LiveFeed's bus) for `/api/live`; absent: no live socket. */
+  liveBus?: MessageBus;
+  /** Folder of the dashboard's files, served at `/`; absent: none served. */
+  dashboardDir?: string;
 }
 
 /** What route modules get: the site, the stores and the options. */
@@ -153,11 +161,14 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     transform: jsonSchemaTransform,
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(websocket, { options: { maxPayload: 4096 } });
 
   sessionRoutes(app, context);
   siteRoutes(app, context);
   alarmRoutes(app, context);
   registryRoutes(app, context);
+  if (options.liveBus !== undefined) liveRoutes(app, context, options.liveBus);
+  if (options.dashboardDir !== undefined) staticRoutes(app, options.dashboardDir);
   await app.ready();
   return app;
 }

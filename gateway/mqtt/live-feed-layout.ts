@@ -41,7 +41,18 @@ export interface LiveLayout {
 /** The parts of the configuration the layout reads. */
 export type LiveLayoutConfig = Pick<
   GatewardenConfig,
-  'site' | 'mode' | 'policy' | 'gates' | 'osdp' | 'idcard' | 'modbus' | 'barriers' | 'scanners' | 'mqtt'
+  | 'site'
+  | 'mode'
+  | 'policy'
+  | 'gates'
+  | 'osdp'
+  | 'idcard'
+  | 'modbus'
+  | 'barriers'
+  | 'scanners'
+  | 'mqtt'
+  | 'cameras'
+  | 'thermometers'
 >;
 
 export function liveLayout(config: LiveLayoutConfig): LiveLayout {
@@ -57,6 +68,8 @@ export function liveLayout(config: LiveLayoutConfig): LiveLayout {
   for (const d of config.idcard.devices) add(d.id, d.lane);
   for (const b of config.modbus.boards) add(b.id);
   for (const b of config.barriers) add(b.id, b.lane);
+  for (const c of config.cameras.devices) add(c.id, c.lane);
+  for (const t of config.thermometers) add(t.id, t.lane);
   for (const s of config.scanners) add(s.id, s.lane);
   for (const d of config.mqtt.devices) add(d.id, d.lane);
   return {

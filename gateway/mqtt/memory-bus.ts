@@ -7,11 +7,16 @@ import {
 } from './bus.js';
 
 /**
- * A MessageBus in memory with retained messages, for unit tests beside the integration tests
- * that run on the embedded broker or Mosquitto. Delivery is synchronous, in subscription order.
+ * A MessageBus in memory with retained messages: for unit tests beside the integration tests
+ * that run on the embedded broker or Mosquitto (`published` keeps every message for the test to
+ * read), and for the admin API's live socket (`{ record: false }`: only the retained ones are
+ * kept). Delivery is synchronous, in subscription order.
  */
 export class MemoryBus implements MessageBus {
   readonly published: BusMessage[] = [];
+
+  constructor(private readonly options: { record?: boolean } = {}) {}
+
   /** What handlers threw: kept for the test to look at, never passed to the publisher. */
   readonly handlerErrors: unknown[] = [];
   private readonly subscriptions = new Set<{ filter: string; handler: BusHandler }>();
@@ -24,7 +29,7 @@ export class MemoryBus implements MessageBus {
       retain: options.retain ?? false,
       qos: options.qos ?? 0,
     };
-    this.published.push(message);
+    if (this.options.record !== false) this.published.push(message);
     if (message.retain) {
       if (message.payload.length === 0) this.retained.delete(topic);
       else this.retained.set(topic, message);

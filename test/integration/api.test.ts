@@ -81,6 +81,7 @@ const MATRIX: {
   { method: 'GET', url: '/api/site', roles: ROLES },
   { method: 'GET', url: '/api/devices', roles: ROLES },
   { method: 'GET', url: '/api/alarms', roles: ROLES },
+  { method: 'GET', url: '/api/labels', roles: ROLES },
   {
     method: 'PUT',
     url: '/api/site/mode',

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { SHIFT_IDS, SITE_MODES } from '../../domain/model.js';
 import { applyRequest } from '../../mqtt/upstream/requests-apply.js';
+import { ALARM_LABELS, MODE_LABELS } from '../../reports/labels.js';
 import { renderText } from '../../reports/render.js';
 import { shiftReport } from '../../reports/shift-report.js';
+import { REASON_MESSAGES, REASON_TITLES } from '../../rules/reasons.js';
 import { shiftAt, shiftDate } from '../../util/site-time.js';
 import type { Api, ApiContext } from '../server.js';
 import { ROLES } from '../users.js';
@@ -26,6 +28,7 @@ export function siteRoutes(app: Api, { site, devices, actuate }: ApiContext): vo
         name: site.config.site.name,
         mode: site.checkpoint.mode,
         fire: site.checkpoint.fireActive,
+        feverThresholdC: site.config.policy.feverThresholdC,
         shift: site.shiftNow(),
         gates: site.config.gates.map((g) => ({
           id: g.id,
@@ -35,6 +38,24 @@ export function siteRoutes(app: Api, { site, devices, actuate }: ApiContext): vo
         })),
       };
     },
+  );
+
+  app.get(
+    '/api/labels',
+    {
+      config: { roles: ROLES },
+      schema: { summary: 'zh/en labels of reasons, alarms and modes, for the dashboard' },
+    },
+    async () => ({
+      reasons: Object.fromEntries(
+        Object.entries(REASON_MESSAGES).map(([code, message]) => [
+          code,
+          { ...message, title: (REASON_TITLES as Record<string, unknown>)[code] ?? message },
+        ]),
+      ),
+      alarms: ALARM_LABELS,
+      modes: MODE_LABELS,
+    }),
   );
 
   app.put(

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { buildApiServer } from '../../api/server.js';
@@ -6,10 +7,12 @@ import { DeviceHost } from '../../devices/device-host.js';
 import { GatewardenError } from '../../errors.js';
 import { verifyJournal } from '../../journal/verify.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
+import { LiveFeed } from '../../mqtt/live-feed.js';
+import { MemoryBus } from '../../mqtt/memory-bus.js';
 import { MqttGateway } from '../../mqtt/mqtt-gateway.js';
 import type { Site } from '../../site.js';
 import { Telemetry } from '../../telemetry/telemetry.js';
-import { type GlobalOptions, openSite } from '../io.js';
+import { type GlobalOptions, openSite, PACKAGE_ROOT } from '../io.js';
 
 /** How often the gateway folds in entries other processes appended (CLI mode switches, imports). */
 const FOLLOW_MS = 1000;
@@ -60,6 +63,7 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
         site.checkpoint.catchUp();
         devices.follow();
         mqtt.follow();
+        api?.follow();
       }),
     FOLLOW_MS,
   );
@@ -105,21 +109,55 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   await stopped;
 }
 
-/** Serves the admin API when the configuration has an `api` section. */
-async function startApi(site: Site, log: Logger, devices: DeviceHost): Promise<FastifyInstance | undefined> {
+interface RunningApi {
+  follow(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the admin API and the dashboard when the configuration has an `api` section. The
+ * dashboard's live socket is fed by a LiveFeed of its own on a memory bus (the same messages
+ * as the embedded broker's live tree, whether or not the broker runs).
+ */
+async function startApi(site: Site, log: Logger, devices: DeviceHost): Promise<RunningApi | undefined> {
   const config = site.config.api;
   if (config === undefined) return undefined;
-  const api = await buildApiServer({
-    site,
-    config,
-    users: new ApiUserStore(site.db),
-    log: childLogger(log, 'api'),
-    devices: () => devices.states(),
-    actuate: (laneId, decision) => devices.port.actuate(laneId, decision),
+  const liveBus = new MemoryBus({ record: false });
+  const live = new LiveFeed({
+    journal: site.journal,
+    config: site.config,
+    bus: liveBus,
+    log: childLogger(log, 'api-live'),
+    pseudonymKey: site.key,
+    now: site.now,
   });
-  const url = await api.listen({ host: config.host, port: config.port });
-  log.info({ url }, 'admin API listening');
-  return api;
+  live.start();
+  let api: FastifyInstance;
+  try {
+    api = await buildApiServer({
+      site,
+      config,
+      users: new ApiUserStore(site.db),
+      log: childLogger(log, 'api'),
+      devices: () => devices.states(),
+      actuate: (laneId, decision) => devices.port.actuate(laneId, decision),
+      liveBus,
+      dashboardDir: join(PACKAGE_ROOT, 'dashboard'),
+    });
+    const url = await api.listen({ host: config.host, port: config.port });
+    log.info({ url }, 'admin API and dashboard listening');
+    process.stderr.write(`dashboard 管理界面: ${url}/\n`);
+  } catch (err) {
+    await live.stop();
+    throw err;
+  }
+  return {
+    follow: () => live.follow(),
+    close: async () => {
+      await api.close();
+      await live.stop();
+    },
+  };
 }
 
 /** A failing periodic job is logged and retried next time; it never stops the gateway. */

@@ -1,7 +1,7 @@
 /**
  * A gateway's site on a temporary folder for the upstream request and peer tests: the default
  * configuration (gates north and east) with its data directory moved there, a small synthetic
- * registry imported, a settable clock, and an Ed25519 issuer whose public key sits under the
+ * registry imported, a settable clock (or the one given), and an Ed25519 issuer whose public key sits under the
  * data directory as the gateway would read it. `dispose()` closes the site and removes the folder.
  */
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
@@ -51,7 +51,7 @@ export interface ScratchGateway {
 }
 
 export function scratchGateway(
-  options: { mode?: 'open' | 'closed' | 'lockdown'; privateKey?: KeyObject } = {},
+  options: { mode?: 'open' | 'closed' | 'lockdown'; privateKey?: KeyObject; now?: () => number } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'gw-upstream-'));
   const dataDir = join(dir, 'data');
@@ -63,7 +63,7 @@ export function scratchGateway(
     .replace('  level: info', '  level: silent');
   writeFileSync(config, text);
   const clock = { now: T0 };
-  const site = new Site({ configPath: config, now: () => clock.now });
+  const site = new Site({ configPath: config, now: options.now ?? (() => clock.now) });
   site.registry.import(REGISTRY, { mode: 'replace' });
   site.checkpoint.start();
   let privateKey = options.privateKey;
