@@ -51,7 +51,13 @@ export interface ScratchGateway {
 }
 
 export function scratchGateway(
-  options: { mode?: 'open' | 'closed' | 'lockdown'; privateKey?: KeyObject; now?: () => number } = {},
+  options: {
+    mode?: 'open' | 'closed' | 'lockdown';
+    privateKey?: KeyObject;
+    now?: () => number;
+    /** Appended to the configuration (sections the default one does not have: lines, osdp …). */
+    extraYaml?: string;
+  } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'gw-upstream-'));
   const dataDir = join(dir, 'data');
@@ -61,7 +67,7 @@ export function scratchGateway(
     .replace('dataDir: ../data', `dataDir: ${dataDir}`)
     .replace('mode: closed', `mode: ${options.mode ?? 'closed'}`)
     .replace('  level: info', '  level: silent');
-  writeFileSync(config, text);
+  writeFileSync(config, text + (options.extraYaml ?? ''));
   const clock = { now: T0 };
   const site = new Site({ configPath: config, now: options.now ?? (() => clock.now) });
   site.registry.import(REGISTRY, { mode: 'replace' });
