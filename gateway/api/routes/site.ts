@@ -29,6 +29,7 @@ export function siteRoutes(app: Api, { site, devices, actuate }: ApiContext): vo
         mode: site.checkpoint.mode,
         fire: site.checkpoint.fireActive,
         feverThresholdC: site.config.policy.feverThresholdC,
+        timezone: site.config.site.timezone,
         shift: site.shiftNow(),
         gates: site.config.gates.map((g) => ({
           id: g.id,
