@@ -155,6 +155,7 @@ describe('operators’ dashboard', () => {
     await logIn(page, 'operator-1');
     const before = rig.site.journal.lastSeq();
     const openedBefore = rig.opened.length;
+    expect(rig.doorReleased()).toBe(false);
     await page.click('.tile[data-lane="north-ped-out"] [data-action="open"]');
     await page.waitForSelector('#open-dialog[open]');
     expect(rig.opened.length).toBe(openedBefore);
@@ -168,6 +169,8 @@ describe('operators’ dashboard', () => {
     await page.click('#open-confirm');
     await waitFor('the emergency open at the lane', () => rig.opened.length > openedBefore, WAIT_MS);
     expect(rig.opened.slice(openedBefore)).toEqual([{ laneId: 'north-ped-out', allow: true }]);
+    // …and reached the lock: the simulated OSDP door module at the lane released its strike.
+    await waitFor('the door module’s strike released', () => rig.doorReleased(), WAIT_MS);
     await page.waitForSelector('#open-dialog:not([open])', { state: 'attached' });
     const override = entriesAfter('decision', before).map((e) => e.payload.request.override);
     expect(override).toEqual([{ operator: 'operator-1', reason: '救护车 ambulance' }]);
