@@ -5,7 +5,7 @@ import { classifyFailure, type Failure } from './camera-failures.js';
 import { type CameraAddress, type CameraInformation, type CameraLink, connectCamera } from './camera-link.js';
 import { guardedAgent } from './guarded-agent.js';
 import { parsePullMessagesResponse } from './notifications.js';
-import type { CameraObservation, TopicInterpreter } from './observations.js';
+import { type CameraObservation, interpretWithProblems, type TopicInterpreter } from './observations.js';
 import { DEFAULT_XML_LIMITS, type XmlLimits } from './xml-guard.js';
 
 /**
@@ -110,6 +110,7 @@ export class CameraSession {
     notifications: 0,
     observations: 0,
     skipped: 0,
+    refusedValues: 0,
     badReplies: 0,
     failures: 0,
     offline: 0,
@@ -269,7 +270,13 @@ export class CameraSession {
     this.counters.skipped += parsed.skipped ?? 0;
     const observations: CameraObservation[] = [];
     for (const notification of parsed.notifications) {
-      for (const o of this.o.interpreter.interpret(notification)) observations.push(o);
+      const { observations: read, problems } = interpretWithProblems(notification, this.o.interpreter);
+      for (const o of read) observations.push(o);
+      if (problems.length > 0) {
+        // A value the camera sent that we refuse (an impossible temperature, a bad plate).
+        this.counters.refusedValues += problems.length;
+        this.o.log.warn({ problems }, 'refused values in a camera notification');
+      }
     }
     this.counters.observations += observations.length;
     if (observations.length > 0) {

@@ -52,11 +52,6 @@ export class SessionStore {
     this.sessions.delete(token);
   }
 
-  /** Ends every session of a user (removed, or their password changed). */
-  closeUser(name: string): void {
-    for (const [token, s] of this.sessions) if (s.user.name === name) this.sessions.delete(token);
-  }
-
   private expired(s: Session, now: number): boolean {
     return now - s.lastUsedAt > this.options.idleMs || now - s.createdAt > this.options.lifetimeMs;
   }

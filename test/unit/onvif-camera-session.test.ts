@@ -135,6 +135,19 @@ describe('CameraSession', () => {
     expect(camera.unsubscribed).toBe(1);
   });
 
+  it('counts and logs values it refuses (an impossible temperature), keeping the rest of the reply', async () => {
+    const { s, camera, seen } = session();
+    s.start();
+    await flush();
+    camera.lastPull.resolve(BODY_TEMPERATURE.replace('Value="310.25"', 'Value="999.5"'));
+    await flush();
+    expect(s.status().counters.refusedValues).toBe(1);
+    expect(
+      seen.filter((o) => o.kind === 'temperature').map((o) => o.kind === 'temperature' && o.celsius),
+    ).toEqual([39.2]);
+    await s.stop();
+  });
+
   it('creates a new pull point when the camera forgot the subscription, without going offline', async () => {
     const { s, camera, states } = session();
     s.start();
