@@ -1,4 +1,4 @@
-import type { Direction, ShiftId, SiteMode } from '../domain/model.js';
+import type { CredentialKind, Direction, ShiftId, SiteMode } from '../domain/model.js';
 import type { DenyCode, NoticeCode } from '../rules/reasons.js';
 import type { Decision, PassRequest, TemperatureReading } from '../rules/types.js';
 
@@ -50,6 +50,27 @@ export interface JournalEventMap {
   };
   /** The fire alarm input changed: while active every lock releases and every barrier rises. */
   fire: { active: boolean; source: string };
+  /**
+   * A card at a patrol point (a station of purpose `patrol`). `guardId`: the staff person the
+   * credential belongs to; absent when the credential is unknown or not a staff member's
+   * (`accepted` false: journaled, counted for no round).
+   */
+  patrol: { stationId: string; guardId?: string; credentialKind: CredentialKind; accepted: boolean };
+  /**
+   * Duty at the checkpoint: a guard logged in to or out of the shift (by card at a duty station or
+   * on the dashboard), or the shift handed over to the incoming guard, who acknowledged the open
+   * alarms (`acknowledged`: their seqs). `guard`: a staff person id (card) or an API user name.
+   * `date` and `shift`: the duty shift this concerns (the site-time date the shift started).
+   */
+  duty: {
+    action: 'login' | 'logout' | 'handover';
+    guard: string;
+    via: 'card' | 'dashboard';
+    shift: ShiftId;
+    date: string;
+    acknowledged?: number[];
+    note?: string;
+  };
 }
 
 /** Alarms raised by the gateway itself rather than by a pass rule. */
@@ -96,6 +117,14 @@ export const ALARM_CODES = [
   'CAMERA_CLOCK_SKEW',
   /** A thermal camera sent no reading while people were being refused for want of one. */
   'CAMERA_SILENT',
+  /** A patrol point of a round was not tapped by the end of its tolerance. */
+  'PATROL_MISSED',
+  /** A patrol point was tapped after its expected time plus the tolerance. */
+  'PATROL_LATE',
+  /** No guard logged in at the checkpoint during a duty shift (past the allowed delay). */
+  'CHECKPOINT_UNATTENDED',
+  /** A battery-powered sensor (a household door contact) reported a low battery. */
+  'SENSOR_LOW_BATTERY',
 ] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 

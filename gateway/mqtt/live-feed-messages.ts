@@ -66,6 +66,8 @@ export function streamMessages(entry: AnyJournalEntry, options: StreamMapperOpti
     case 'device':
     case 'operator':
     case 'passage':
+    case 'patrol':
+    case 'duty':
       return [];
   }
 }

@@ -35,6 +35,10 @@ export const ALARM_LABELS: Readonly<Record<AlarmCode, Message>> = {
   CAMERA_AUTH_FAILED: { zh: '摄像机拒绝登录', en: 'Camera refused the user or password' },
   CAMERA_CLOCK_SKEW: { zh: '摄像机时钟偏差过大', en: 'Camera clock is off' },
   CAMERA_SILENT: { zh: '测温摄像机无读数', en: 'Thermal camera sends no readings' },
+  PATROL_MISSED: { zh: '巡更点漏巡', en: 'Patrol point missed' },
+  PATROL_LATE: { zh: '巡更点迟到', en: 'Patrol point late' },
+  CHECKPOINT_UNATTENDED: { zh: '卡口无人值守', en: 'Checkpoint unattended' },
+  SENSOR_LOW_BATTERY: { zh: '传感器电量低', en: 'Sensor battery low' },
 };
 
 export const MODE_LABELS: Readonly<Record<SiteMode, Message>> = {
