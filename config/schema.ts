@@ -21,6 +21,7 @@ import {
   scannerSchema,
   serialLineSchema,
 } from './devices-schema.js';
+import { dutySchema } from './duty-schema.js';
 import { mqttSchema } from './mqtt-schema.js';
 import { passesSchema } from './passes-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
@@ -405,6 +406,9 @@ export const configSchema = z
       .prefault({})
       .describe('Resident registry.'),
     cameras: camerasSchema.prefault({}).describe('ONVIF thermal and plate cameras (docs/onvif.md).'),
+    duty: dutySchema
+      .prefault({})
+      .describe('Guards on duty at the checkpoint: shift log-in, handover (docs/duty.md).'),
     api: apiSchema
       .optional()
       .describe('The admin API (docs/api.md); absent: not served. Users: gatewarden api user add.'),
