@@ -3,6 +3,7 @@ import { type GatewardenConfig, policyFromConfig } from '../config/schema.js';
 import { Checkpoint } from './checkpoint/checkpoint.js';
 import { type Db, openDatabase } from './db.js';
 import type { SiteMode } from './domain/model.js';
+import { DutyBoard } from './duty/duty-board.js';
 import type { JournalEntry } from './journal/events.js';
 import { Journal } from './journal/journal.js';
 import { pseudonymKey } from './registry/id-number.js';
@@ -36,6 +37,8 @@ export class Site {
   readonly checkpoint: Checkpoint;
   readonly key: Buffer;
   readonly now: () => number;
+  /** The guards on duty now (kept from the journal's `duty` entries). */
+  readonly duty: DutyBoard;
   private snapshot: RegistrySnapshot | undefined;
   private readonly policies = new Map<SiteMode, Policy>();
 
@@ -50,6 +53,7 @@ export class Site {
       timeZone: this.config.site.timezone,
       now: this.now,
     });
+    this.duty = new DutyBoard(this.config.site.timezone, this.now);
     this.checkpoint = new Checkpoint({
       journal: this.journal,
       layout: this.config,
@@ -61,6 +65,7 @@ export class Site {
       now: this.now,
       dryRun: options.dryRun ?? false,
       onEntry: (entry) => {
+        this.duty.take(entry);
         if (entry.type !== 'operator') return;
         const { action } = (entry as JournalEntry<'operator'>).payload;
         if (REGISTRY_ACTIONS.test(action)) this.reloadRegistry();

@@ -1,5 +1,10 @@
+import { GatewardenError } from '../errors.js';
 import type { JournalEntry } from '../journal/events.js';
 import type { Journal } from '../journal/journal.js';
+import type { Site } from '../site.js';
+
+/** Alarms older than this are not "open" for the dashboard's list and the shift handover. */
+export const OPEN_ALARM_HOURS = 24;
 
 export interface AlarmView {
   /** The journal entry that raised it: an `alarm`, or a `decision` with an alarm action. */
@@ -60,4 +65,44 @@ export function alarmsOf(entry: JournalEntry): AlarmView[] {
     );
   }
   return [];
+}
+
+/** Alarms of the last OPEN_ALARM_HOURS that nobody acknowledged, newest first. */
+export function openAlarms(site: Site): AlarmView[] {
+  return alarmsSince(site.journal, site.now() - OPEN_ALARM_HOURS * 3600_000).filter(
+    (a) => a.acknowledged === undefined,
+  );
+}
+
+/**
+ * Journals `operator`'s acknowledgement of the alarm raised by entry `seq`, with the shift.
+ * Throws `REGISTRY_NOT_FOUND` when the entry raised no alarm and `REQUEST_INVALID` when it was
+ * acknowledged already (naming who did), with `field` as the problem's field.
+ */
+export function acknowledgeAlarm(
+  site: Site,
+  seq: number,
+  operator: string,
+  options: { note?: string | undefined; field?: string } = {},
+): JournalEntry<'alarm_ack'> {
+  const field = options.field ?? 'params.seq';
+  const entry = site.journal.get(seq);
+  if (entry === undefined || alarmsOf(entry).length === 0)
+    throw new GatewardenError('REGISTRY_NOT_FOUND', `journal entry #${seq} is not an alarm`, {
+      problems: [{ field, message: `no alarm with seq ${seq}` }],
+    });
+  const earlier = alarmsSince(site.journal, entry.at).find((a) => a.seq === seq)?.acknowledged;
+  if (earlier !== undefined)
+    throw new GatewardenError('REQUEST_INVALID', `alarm #${seq} was acknowledged by ${earlier.by}`, {
+      problems: [{ field, message: `alarm ${seq} is already acknowledged` }],
+    });
+  const note = options.note;
+  const ack = site.journal.append('alarm_ack', site.now(), {
+    alarmSeq: seq,
+    operator,
+    shift: site.shiftNow(),
+    ...(note ? { note } : {}),
+  });
+  site.checkpoint.catchUp();
+  return ack;
 }

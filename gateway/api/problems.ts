@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'LOGIN_LOCKED'
+  | 'HANDOVER_OPEN_ALARMS'
   | 'INTERNAL';
 
 export function problem(

@@ -25,6 +25,7 @@ import { liveRoutes } from './live-socket.js';
 import { LoginThrottle } from './login-throttle.js';
 import { problem } from './problems.js';
 import { alarmRoutes } from './routes/alarms.js';
+import { dutyRoutes } from './routes/duty.js';
 import { registryRoutes } from './routes/registry.js';
 import { sessionRoutes } from './routes/session.js';
 import { siteRoutes } from './routes/site.js';
@@ -166,6 +167,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   sessionRoutes(app, context);
   siteRoutes(app, context);
   alarmRoutes(app, context);
+  dutyRoutes(app, context);
   registryRoutes(app, context);
   if (options.liveBus !== undefined) liveRoutes(app, context, options.liveBus);
   if (options.dashboardDir !== undefined) staticRoutes(app, options.dashboardDir);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { GatewardenError } from '../../errors.js';
-import { alarmsOf, alarmsSince } from '../alarms.js';
+import { acknowledgeAlarm, alarmsSince } from '../alarms.js';
 import type { Api, ApiContext } from '../server.js';
 import { ROLES } from '../users.js';
 import { unreachable } from './session.js';
@@ -48,24 +47,7 @@ export function alarmRoutes(app: Api, { site }: ApiContext): void {
     async (request) => {
       const user = request.session?.user ?? unreachable();
       const { seq } = request.params;
-      const entry = site.journal.get(seq);
-      if (entry === undefined || alarmsOf(entry).length === 0)
-        throw new GatewardenError('REGISTRY_NOT_FOUND', `journal entry #${seq} is not an alarm`, {
-          problems: [{ field: 'params.seq', message: 'no alarm with this seq' }],
-        });
-      const earlier = alarmsSince(site.journal, entry.at).find((a) => a.seq === seq)?.acknowledged;
-      if (earlier !== undefined)
-        throw new GatewardenError('REQUEST_INVALID', `alarm #${seq} was acknowledged by ${earlier.by}`, {
-          problems: [{ field: 'params.seq', message: 'already acknowledged' }],
-        });
-      const note = request.body.note;
-      const ack = site.journal.append('alarm_ack', site.now(), {
-        alarmSeq: seq,
-        operator: user.name,
-        shift: site.shiftNow(),
-        ...(note ? { note } : {}),
-      });
-      site.checkpoint.catchUp();
+      const ack = acknowledgeAlarm(site, seq, user.name, { note: request.body.note });
       return { alarmSeq: seq, seq: ack.seq };
     },
   );

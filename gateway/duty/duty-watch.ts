@@ -1,0 +1,55 @@
+import type { DutyConfig } from '../../config/duty-schema.js';
+import type { JournalEntry } from '../journal/events.js';
+import type { Journal } from '../journal/journal.js';
+import type { DutyBoard } from './duty-board.js';
+import { dutyShiftAt } from './duty-roster.js';
+
+export interface DutyWatchOptions {
+  journal: Journal;
+  board: DutyBoard;
+  config: DutyConfig;
+  timezone: string;
+  now: () => number;
+  /** Folds the new alarm into the checkpoint (and so into the board and live feeds). */
+  catchUp: () => void;
+}
+
+/**
+ * Raises `CHECKPOINT_UNATTENDED` when nobody has been on duty for `loginGraceMinutes` of a
+ * shift: from its start, or from the log-out that left the checkpoint empty. Once per empty
+ * period: the alarm names the period (`emptySince`), and one already journaled for it (before a
+ * restart too) is not raised again. Called periodically by the running gateway; reads the
+ * clock only through `now`, so tests drive it with a fake one.
+ */
+export class DutyWatch {
+  constructor(private readonly options: DutyWatchOptions) {}
+
+  check(): JournalEntry<'alarm'> | undefined {
+    const { config, board, journal, now, timezone } = this.options;
+    if (!config.unattendedAlarm) return undefined;
+    const at = now();
+    const { emptySince } = board.roster();
+    if (emptySince === undefined || at - emptySince < config.loginGraceMinutes * 60_000) return undefined;
+    if (this.raisedFor(emptySince, at)) return undefined;
+    const { date, shift } = dutyShiftAt(at, timezone);
+    const alarm = journal.append('alarm', at, {
+      code: 'CHECKPOINT_UNATTENDED',
+      severity: 'critical',
+      detail: { date, shift, emptySince },
+    });
+    this.options.catchUp();
+    return alarm;
+  }
+
+  private raisedFor(emptySince: number, at: number): boolean {
+    for (const entry of this.options.journal.iterateRange({
+      fromAt: emptySince,
+      toAt: at + 1,
+      types: ['alarm'],
+    })) {
+      const { code, detail } = (entry as JournalEntry<'alarm'>).payload;
+      if (code === 'CHECKPOINT_UNATTENDED' && detail?.emptySince === emptySince) return true;
+    }
+    return false;
+  }
+}
