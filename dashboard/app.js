@@ -193,8 +193,6 @@ function route(parts, topic, payload) {
     case 'refusal':
       parts.feed.add(payload);
       parts.tiles.decision(payload);
-      // Alarms a decision raises (FEVER, QUARANTINED) come on the bus only as the decision.
-      if (kind === 'refusal' || payload.notices?.length > 0) parts.alarms.refreshSoon();
       parts.occupancy?.refreshSoon();
       break;
     case 'temperature':

@@ -3,12 +3,12 @@
  * `alarm/ack` messages between. An alarm stays until acknowledged (here, or by anyone: the
  * `alarm/ack` message removes it everywhere). Critical ones are red and sound until none is open.
  *
- * Alarms raised by a decision (FEVER, QUARANTINED on a pass or refusal) come on the bus only as
- * the decision, so `refreshSoon()` is called on those and the list is fetched again.
+ * Alarms raised by a decision (FEVER, QUARANTINED on a pass or refusal) come as `alarm` messages
+ * too, with the decision's seq, one per code.
  */
 import * as api from './api.js';
 import { formatTime } from './clock.js';
-import { debounce, h } from './dom.js';
+import { h } from './dom.js';
 import { alarmLabel, pick, t } from './i18n.js';
 import { setAlarmSound } from './sound.js';
 
@@ -24,7 +24,6 @@ export class AlarmList {
     this.open = new Map();
     /** Acknowledged here or seen acknowledged live: a fetch answered before the ack must not bring them back. */
     this.acked = new Set();
-    this.refreshSoon = debounce(() => void this.refresh(), 150);
     this.stopped = false;
     this.render();
   }
@@ -32,7 +31,6 @@ export class AlarmList {
   /** At logout: no more fetches, and an answer still on its way is dropped. */
   stop() {
     this.stopped = true;
-    this.refreshSoon.cancel();
   }
 
   async refresh() {

@@ -32,7 +32,7 @@ export function streamMessages(entry: AnyJournalEntry, options: StreamMapperOpti
   const { topics, layout } = options;
   switch (entry.type) {
     case 'decision':
-      return [decisionMessage(entry, options)];
+      return [decisionMessage(entry, options), ...decisionAlarms(entry, options)];
     case 'reading': {
       const { gateId, laneId, reading, source } = entry.payload;
       return [
@@ -113,6 +113,30 @@ function decisionMessage(entry: JournalEntry<'decision'>, options: StreamMapperO
     reasons,
   };
   return localMessage('refusal/+/+', options.topics.refusal(gateId, request.laneId), refusal);
+}
+
+/**
+ * The alarms a decision raises (FEVER, QUARANTINED, TEMPERATURE_REMEASURE …), on the alarm
+ * stream like the gateway's own: one per alarm action, with the decision's seq, which is what an
+ * acknowledgement names (see api/alarms.ts). The subject is the pass message's pseudonym.
+ */
+function decisionAlarms(entry: JournalEntry<'decision'>, options: StreamMapperOptions): LocalMessage[] {
+  const { gateId, request, decision } = entry.payload;
+  return decision.actions.flatMap((action) => {
+    if (action.type !== 'alarm') return [];
+    const message: AlarmMessage = {
+      seq: entry.seq,
+      at: entry.at,
+      code: action.code,
+      severity: action.severity,
+      message: alarmTitle(action.code),
+      detail: {},
+      gate: gateId,
+      lane: request.laneId,
+    };
+    if (decision.subject.kind !== 'unknown') message.subject = options.pseudonym(decision.subject.id);
+    return [localMessage('alarm', options.topics.alarm(), message)];
+  });
 }
 
 function alarmMessage(entry: JournalEntry<'alarm'>, options: StreamMapperOptions): AlarmMessage {

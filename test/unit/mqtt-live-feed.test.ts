@@ -86,6 +86,35 @@ describe('LiveFeed: journal entries on the local tree', () => {
     });
   });
 
+  it('publishes the alarms a decision raises on the alarm stream, with the decision seq to acknowledge', async () => {
+    feed.start();
+    const decision = refused(T0);
+    decision.decision = {
+      ...decision.decision,
+      actions: [...decision.decision.actions, { type: 'alarm', code: 'FEVER', severity: 'critical' }],
+    };
+    const entry = site.journal.append('decision', T0, decision);
+    await feed.flush();
+    expect(on(`${BASE}/alarm`)).toEqual([
+      {
+        retain: false,
+        qos: 0,
+        seq: entry.seq,
+        at: T0,
+        code: 'FEVER',
+        severity: 'critical',
+        message: { zh: '体温异常', en: 'Fever' },
+        detail: {},
+        gate: 'north',
+        lane: 'north-ped-in',
+        subject: p('vis1'),
+      },
+    ]);
+    site.journal.append('decision', T0, granted(T0));
+    await feed.flush();
+    expect(on(`${BASE}/alarm`)).toHaveLength(1);
+  });
+
   it('publishes readings, alarms and acknowledgements as streams', async () => {
     feed.start();
     const temperature = site.journal.append('reading', T0, reading(T0, 37.4));
