@@ -15,6 +15,7 @@ import { TemperatureCharts } from './lib/chart.js';
 import { observe, setTimeZone } from './lib/clock.js';
 import { DeviceHealth } from './lib/devices.js';
 import { byId } from './lib/dom.js';
+import { DutyPanel } from './lib/duty.js';
 import { LiveFeed } from './lib/feed.js';
 import { liveConnected, renderHeader, setFire, setLiveStatus, toast } from './lib/header.js';
 import { applyStatic, language, onLanguage, setLabels, setLanguage, t } from './lib/i18n.js';
@@ -128,6 +129,7 @@ function session(me, site) {
     alarms: new AlarmList(byId('alarms'), { lanes: laneMap, canAck: canAct, onError }),
     devices: new DeviceHealth(byId('devices'), { lanes: laneMap, onError }),
     occupancy: canAct ? new Occupancy(byId('occupancy'), { onError }) : undefined,
+    duty: new DutyPanel({ user: me.user, canAct, onDone: toast, onError }),
     mode: actions.mode,
     setToday(today) {
       header.today = today;
@@ -142,7 +144,10 @@ function session(me, site) {
   const live = new LiveConnection({
     token: api.token,
     siteId: site.id,
-    onReady: () => void parts.alarms.refresh(),
+    onReady: () => {
+      void parts.alarms.refresh();
+      void loadRecent(parts, onError);
+    },
     onStatus: setLiveStatus,
     onUnauthorized: () => endSession(t('login.ended')),
     onMessage: (topic, payload) => route(parts, topic, payload),
@@ -150,6 +155,7 @@ function session(me, site) {
   void parts.alarms.refresh();
   parts.devices.start();
   parts.occupancy?.start();
+  parts.duty.start();
   live.start();
   const sitePoll = setInterval(async () => {
     try {
@@ -170,6 +176,7 @@ function session(me, site) {
       parts.alarms.render();
       parts.devices.render();
       parts.occupancy?.render();
+      parts.duty.render();
       parts.mode.render();
     },
     stop() {
@@ -178,10 +185,25 @@ function session(me, site) {
       parts.alarms.stop();
       parts.devices.stop();
       parts.occupancy?.stop();
+      parts.duty.stop();
       clearInterval(sitePoll);
       setAlarmSound(false);
     },
   };
+}
+
+/**
+ * The last half hour of passes, refusals and readings, as live messages: at every (re)connect,
+ * so the feed and charts are not empty after opening the page or losing the connection. Parts
+ * drop what they already have (by seq).
+ */
+async function loadRecent(parts, onError) {
+  try {
+    const { messages } = await api.get('/api/recent?minutes=30');
+    for (const { topic, payload } of messages) route(parts, topic, payload);
+  } catch (error) {
+    onError(error);
+  }
 }
 
 /** One message of the live tree (its topic below `<root>/<site>/`) to the parts that show it. */
@@ -201,6 +223,7 @@ function route(parts, topic, payload) {
     case 'alarm':
       if (rest[0] === 'ack') parts.alarms.acknowledged(payload);
       else parts.alarms.raised(payload);
+      parts.duty.refreshSoon();
       break;
     case 'device':
       if (rest[1] === 'state') parts.devices.state(payload);

@@ -39,6 +39,7 @@ export class TemperatureCharts {
   add(payload) {
     const readings = this.readings.get(payload?.lane);
     if (readings === undefined || typeof payload.celsius !== 'number') return;
+    if (readings.some((r) => r.seq === payload.seq)) return;
     readings.push(payload);
     readings.sort((a, b) => a.at - b.at);
     this.draw(payload.lane);

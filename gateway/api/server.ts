@@ -26,6 +26,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { problem } from './problems.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { dutyRoutes } from './routes/duty.js';
+import { historyRoutes } from './routes/history.js';
 import { registryRoutes } from './routes/registry.js';
 import { sessionRoutes } from './routes/session.js';
 import { siteRoutes } from './routes/site.js';
@@ -168,6 +169,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   siteRoutes(app, context);
   alarmRoutes(app, context);
   dutyRoutes(app, context);
+  historyRoutes(app, context);
   registryRoutes(app, context);
   if (options.liveBus !== undefined) liveRoutes(app, context, options.liveBus);
   if (options.dashboardDir !== undefined) staticRoutes(app, options.dashboardDir);

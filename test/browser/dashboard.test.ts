@@ -253,6 +253,36 @@ describe('operators’ dashboard', () => {
     expect(await page.isVisible('#report-print')).toBe(false);
   });
 
+  it('fills the feed with the passes made before the page was opened', async () => {
+    rig.pass('east-ped-out', 'A0000001');
+    const before = entriesAfter('decision', 0).at(-1);
+    const page = await freshPage();
+    await logIn(page, 'operator-1');
+    await page.waitForSelector(`#feed .feed-row[data-seq="${before?.seq}"]`);
+  });
+
+  it('takes over the shift: the dialog lists the open alarms, and taking over acknowledges them', async () => {
+    const page = await freshPage();
+    await logIn(page, 'operator-1');
+    await page.waitForSelector('#duty-panel[data-empty="true"]');
+    const lastSeq = rig.site.journal.lastSeq();
+    rig.fever('north-ped-in', 'A0000003');
+    const fever = entriesAfter('decision', lastSeq).at(-1);
+    await page.waitForSelector(`#alarms .alarm[data-seq="${fever?.seq}"]`);
+    await page.click('#duty-handover');
+    await page.waitForSelector(`#handover-alarms li[data-seq="${fever?.seq}"]`);
+    await page.click('#handover-confirm');
+    await page.waitForSelector('#duty-guards li[data-guard="operator-1"]');
+    await page.waitForSelector(`#alarms .alarm[data-seq="${fever?.seq}"]`, { state: 'detached' });
+    const handover = entriesAfter('duty', lastSeq).at(-1);
+    expect(handover?.payload).toMatchObject({ action: 'handover', guard: 'operator-1', via: 'dashboard' });
+    expect(handover?.payload.acknowledged).toContain(fever?.seq);
+    expect(entriesAfter('alarm_ack', lastSeq).map((a) => a.payload.alarmSeq)).toContain(fever?.seq);
+    // Going off duty leaves the checkpoint empty again.
+    await page.click('#duty-logout');
+    await page.waitForSelector('#duty-panel[data-empty="true"]');
+  });
+
   it('shows a technician alarms and devices but no action buttons, and no sound', async () => {
     const page = await freshPage();
     await logIn(page, 'technician-1');

@@ -112,6 +112,7 @@ const MATRIX: {
   },
   { method: 'DELETE', url: '/api/quarantine/q-404', roles: ['admin'] },
   { method: 'GET', url: '/api/duty', roles: ROLES },
+  { method: 'GET', url: '/api/recent', roles: ROLES },
   { method: 'POST', url: '/api/duty/login', body: {}, roles: ['operator', 'admin'] },
   { method: 'POST', url: '/api/duty/logout', body: {}, roles: ['operator', 'admin'] },
   { method: 'POST', url: '/api/duty/handover', body: { acknowledge: [] }, roles: ['operator', 'admin'] },

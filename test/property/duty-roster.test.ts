@@ -19,7 +19,9 @@ const entryArb = fc.record({
   otherShift: fc.boolean(),
 });
 
-function entries(list: fc.infer<typeof fc.array<typeof entryArb>>) {
+type DutyInput = typeof entryArb extends fc.Arbitrary<infer T> ? T : never;
+
+function entries(list: readonly DutyInput[]) {
   return list.map(
     (e, i): Pick<JournalEntry<'duty'>, 'at' | 'payload'> => ({
       at: START + i,
