@@ -5,6 +5,7 @@
  * own way, and one kind (`kind`); docs/mqtt-devices.md explains both with examples.
  */
 import { z } from 'zod';
+import { ID_PATTERN } from '../gateway/registry/document.js';
 
 const slug = z
   .string()
@@ -30,7 +31,39 @@ const ACTUATORS: readonly string[] = ['lock', 'relay', 'barrier'];
 /** Fields every convention has. Seconds, as the rest of the configuration; the builder converts. */
 const common = {
   id: slug.describe('Device id, unique across the site: names it in the journal and on the dashboard.'),
-  lane: slug.describe('Lane the device serves (a lock or barrier acts on its passes).'),
+  lane: slug
+    .optional()
+    .describe(
+      'Lane the device serves (a lock or barrier acts on its passes). Required, except for a ' +
+        'contact on a household’s door, which names `household` instead.',
+    ),
+  household: z
+    .string()
+    .regex(ID_PATTERN, 'a registry household id: 1–128 characters without spaces')
+    .optional()
+    .describe(
+      'contact: registry id of the household whose door this contact watches (home quarantine), ' +
+        'instead of `lane`: while an order is in force for the household, an opening not closed ' +
+        'within `breachGraceSeconds` is a QUARANTINE_BREACH alarm (docs/mqtt-devices.md).',
+    ),
+  breachGraceSeconds: z
+    .number()
+    .positive()
+    .max(3600)
+    .optional()
+    .describe(
+      'household contact: seconds the door may stay open during an order (a delivery taken in at ' +
+        'the door) before QUARANTINE_BREACH. Default 60.',
+    ),
+  lowBatteryPercent: z
+    .number()
+    .min(1)
+    .max(99)
+    .optional()
+    .describe(
+      'household contact: a battery at or below this percent during an order is SENSOR_LOW_BATTERY. ' +
+        'Default 20.',
+    ),
   kind: z
     .enum(MQTT_DEVICE_KIND_NAMES)
     .describe(
@@ -171,6 +204,9 @@ const ONLY_FOR: Record<string, readonly string[]> = {
   pulseSeconds: ACTUATORS,
   heldOpenSeconds: ['contact'],
   lockDevice: ['contact'],
+  household: ['contact'],
+  breachGraceSeconds: ['contact'],
+  lowBatteryPercent: ['contact'],
   endpoint: ['relay'],
   relay: ACTUATORS,
   switchInput: ['contact'],
@@ -178,11 +214,29 @@ const ONLY_FOR: Record<string, readonly string[]> = {
   commandTopic: ACTUATORS,
 };
 
+/** Fields of a contact at a lane (its releases) and of one on a household's door (its orders). */
+const LANE_CONTACT_ONLY = ['heldOpenSeconds', 'lockDevice'] as const;
+const HOUSEHOLD_CONTACT_ONLY = ['breachGraceSeconds', 'lowBatteryPercent'] as const;
+
 function checkKindFields(device: Record<string, unknown> & { kind: string }, ctx: z.RefinementCtx): void {
   for (const [fieldName, kinds] of Object.entries(ONLY_FOR)) {
     if (device[fieldName] !== undefined && !kinds.includes(device.kind))
       ctx.addIssue({ code: 'custom', path: [fieldName], message: `only for kind ${kinds.join(' or ')}` });
   }
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const hasLane = device.lane !== undefined;
+  const hasHousehold = device.household !== undefined;
+  if (device.kind !== 'contact') {
+    if (!hasLane) issue('lane', 'a lane is required');
+    return;
+  }
+  if (hasLane === hasHousehold) {
+    issue(hasLane ? 'household' : 'lane', 'a contact names exactly one of lane and household');
+    return;
+  }
+  const [wrong, owner] = hasLane ? [HOUSEHOLD_CONTACT_ONLY, 'household'] : [LANE_CONTACT_ONLY, 'lane'];
+  for (const fieldName of wrong)
+    if (device[fieldName] !== undefined) issue(fieldName, `only for a contact with ${owner}`);
 }
 
 /**

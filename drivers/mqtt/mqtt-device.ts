@@ -17,7 +17,8 @@ import { MalformedLog } from './malformed-log.js';
 
 export interface MqttDeviceSettings {
   deviceId: string;
-  laneId: string;
+  /** Absent for a device of no lane: a contact on a household's door (household-door-device.ts). */
+  laneId?: string;
   kind: MqttDeviceKind;
   /** No live message for this long: offline. Absent: availability topics and last wills only. */
   stateTimeoutMs?: number;
@@ -35,7 +36,7 @@ export interface MqttDeviceDeps {
 
 export interface MqttDeviceStatus {
   deviceId: string;
-  laneId: string;
+  laneId?: string;
   kind: MqttDeviceKind;
   reachability: Reachability;
   /** The latest value of every field the device reported (retained messages included). */
@@ -86,7 +87,8 @@ export class MqttDevice {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log;
     this.port = deps.port;
-    this.alarms = new AlarmLatch(deps.port, { deviceId: settings.deviceId, laneId: settings.laneId });
+    const { deviceId, laneId } = settings;
+    this.alarms = new AlarmLatch(deps.port, { deviceId, ...(laneId === undefined ? {} : { laneId }) });
     this.subscriptions = new DeviceSubscriptions(deps.bus, this.clock, deps.log, settings.deviceId, (m) =>
       this.onMessage(m),
     );

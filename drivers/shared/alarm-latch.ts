@@ -12,7 +12,7 @@ export class AlarmLatch {
 
   constructor(
     private readonly port: LanePort,
-    private readonly ids: { deviceId: string; laneId: string },
+    private readonly ids: { deviceId: string; laneId?: string },
   ) {}
 
   raise(

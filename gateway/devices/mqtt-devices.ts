@@ -2,15 +2,19 @@ import { jsonTopics, type MqttDeviceConfig } from '../../config/mqtt-devices-sch
 import { ActuatorDevice } from '../../drivers/mqtt/actuator-device.js';
 import { type CodecSettings, createCodec } from '../../drivers/mqtt/codec.js';
 import { ContactDevice } from '../../drivers/mqtt/contact-device.js';
+import { HouseholdDoorDevice } from '../../drivers/mqtt/household-door-device.js';
 import { MqttDevice, type MqttDeviceStatus } from '../../drivers/mqtt/mqtt-device.js';
 import type { Clock } from '../../drivers/shared/clock.js';
 import type { LaneActuator } from '../../drivers/shared/lane-port.js';
 import { childLogger } from '../logging.js';
 import type { MessageBus } from '../mqtt/bus.js';
 import type { DeviceContext, DeviceModule } from './device-module.js';
+import { HouseholdDoorWatch, siteOrdersNow } from './household-doors.js';
 
 const DEFAULT_PULSE_SECONDS = 1;
 const DEFAULT_HELD_OPEN_SECONDS = 30;
+const DEFAULT_BREACH_GRACE_SECONDS = 60;
+const DEFAULT_LOW_BATTERY_PERCENT = 20;
 
 export interface MqttDevicesOptions {
   clock?: Clock;
@@ -21,8 +25,10 @@ export interface MqttDevicesOptions {
 /**
  * One module per MQTT device of `mqtt.devices`, each on the bus of the embedded broker: a lock,
  * relay or barrier acts on its lane's decisions (a LaneActuator), a door contact follows them
- * for its alarms, a sensor only reports. One module per device, so one device's failure stays
- * its own. Locks are built first, so a contact can ask its `lockDevice` whether it is open.
+ * for its alarms, a sensor only reports. A contact on a household's door (`household` instead of
+ * `lane`) is judged against the household's quarantine orders (household-doors.ts). One module
+ * per device, so one device's failure stays its own. Locks are built first, so a contact can ask
+ * its `lockDevice` whether it is open.
  */
 export function buildMqttDevices(
   context: DeviceContext,
@@ -41,7 +47,7 @@ export function buildMqttDevices(
   });
   const common = (d: MqttDeviceConfig) => ({
     deviceId: d.id,
-    laneId: d.lane,
+    ...(d.lane === undefined ? {} : { laneId: d.lane }),
     ...(d.stateTimeoutSeconds === undefined ? {} : { stateTimeoutMs: d.stateTimeoutSeconds * 1000 }),
   });
   const actuators = new Map<string, ActuatorDevice>();
@@ -55,9 +61,28 @@ export function buildMqttDevices(
     };
     actuators.set(d.id, new ActuatorDevice(settings, deps(d)));
   }
+  const ordersNow = siteOrdersNow(site);
   return configs.map((d) => {
     const actuator = actuators.get(d.id);
-    if (actuator) return module(actuator, actuator);
+    if (actuator) return module(actuator, { lane: { laneId: laneOf(d), actuator } });
+    if (d.kind === 'contact' && d.household !== undefined) {
+      const watch = new HouseholdDoorWatch({
+        deviceId: d.id,
+        householdId: d.household,
+        lowBatteryPercent: d.lowBatteryPercent ?? DEFAULT_LOW_BATTERY_PERCENT,
+        port,
+        ordersNow,
+        log: childLogger(log, `household-door:${d.id}`),
+      });
+      const settings = {
+        ...common(d),
+        kind: d.kind,
+        graceMs: (d.breachGraceSeconds ?? DEFAULT_BREACH_GRACE_SECONDS) * 1000,
+      };
+      const door = new HouseholdDoorDevice(settings, { ...deps(d), port: watch.devicePort, door: watch });
+      const onStart = () => watch.checkRegistry((id) => site.registrySnapshot().household(id) !== undefined);
+      return module(door, { onStart });
+    }
     if (d.kind === 'contact') {
       const lock = d.lockDevice === undefined ? undefined : actuators.get(d.lockDevice);
       const settings = {
@@ -69,20 +94,33 @@ export function buildMqttDevices(
         ...deps(d),
         ...(lock ? { lockReleased: () => lock.isReleased() } : {}),
       });
-      return module(contact, contact);
+      return module(contact, { lane: { laneId: laneOf(d), actuator: contact } });
     }
     return module(new MqttDevice({ ...common(d), kind: d.kind }, deps(d)));
   });
 }
 
+/** The lane of a device that acts on one: the schema requires it (all but household contacts). */
+function laneOf(d: MqttDeviceConfig): string {
+  if (d.lane === undefined) throw new Error(`mqtt.devices "${d.id}": a ${d.kind} needs a lane`);
+  return d.lane;
+}
+
 /** A device that follows its lane's decisions and the fire alarm. */
 type Actuating = LaneActuator & { setFire(active: boolean): void };
 
-function module(device: MqttDevice, actuator?: Actuating): DeviceModule {
+/**
+ * `lane`: the lane a device acts on, with the device as its actuator; `onStart`: a check before
+ * the device starts (must not throw).
+ */
+function module(
+  device: MqttDevice,
+  options: { lane?: { laneId: string; actuator: Actuating }; onStart?: () => void } = {},
+): DeviceModule {
+  const { lane, onStart } = options;
   return {
     devices: 1,
-    ...(actuator ? { actuators: [{ laneId: device.settings.laneId, actuator }] } : {}),
-    ...(actuator ? { setFire: (active: boolean) => actuator.setFire(active) } : {}),
+    ...(lane ? { actuators: [lane], setFire: (active: boolean) => lane.actuator.setFire(active) } : {}),
     states: () => {
       const status = device.status();
       return [
@@ -90,6 +128,7 @@ function module(device: MqttDevice, actuator?: Actuating): DeviceModule {
       ];
     },
     start: () => {
+      onStart?.();
       void device.start();
     },
     stop: () => device.stop(),
