@@ -223,6 +223,7 @@ function route(parts, topic, payload) {
     case 'alarm':
       if (rest[0] === 'ack') parts.alarms.acknowledged(payload);
       else parts.alarms.raised(payload);
+      if (payload?.detail?.household !== undefined) parts.alarms.refreshSoon();
       parts.duty.refreshSoon();
       break;
     case 'device':

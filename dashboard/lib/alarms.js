@@ -8,7 +8,7 @@
  */
 import * as api from './api.js';
 import { formatTime } from './clock.js';
-import { h } from './dom.js';
+import { debounce, h } from './dom.js';
 import { alarmLabel, pick, t } from './i18n.js';
 import { setAlarmSound } from './sound.js';
 
@@ -24,6 +24,7 @@ export class AlarmList {
     this.open = new Map();
     /** Acknowledged here or seen acknowledged live: a fetch answered before the ack must not bring them back. */
     this.acked = new Set();
+    this.refreshSoon = debounce(() => void this.refresh(), 150);
     this.stopped = false;
     this.render();
   }
@@ -31,6 +32,7 @@ export class AlarmList {
   /** At logout: no more fetches, and an answer still on its way is dropped. */
   stop() {
     this.stopped = true;
+    this.refreshSoon.cancel();
   }
 
   async refresh() {
@@ -88,7 +90,10 @@ export class AlarmList {
 
   row(alarm) {
     const lane = alarm.lane ? this.options.lanes.get(alarm.lane) : undefined;
-    const where = [lane ? pick(lane.name) : alarm.lane, alarm.device ?? alarm.detail?.device]
+    // The live tree carries a household as a pseudonym; the API's list, fetched after such an
+    // alarm (app.js), names the household by its registry id, which is what the guard needs.
+    const household = alarm.household ? `${t('occupancy.household')} ${alarm.household}` : undefined;
+    const where = [lane ? pick(lane.name) : alarm.lane, household, alarm.device ?? alarm.detail?.device]
       .filter(Boolean)
       .join(' · ');
     return h(

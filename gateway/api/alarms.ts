@@ -14,6 +14,8 @@ export interface AlarmView {
   severity: 'warning' | 'critical';
   laneId?: string;
   device?: string;
+  /** The household an alarm concerns (a quarantined household's door): its registry id. */
+  household?: string;
   acknowledged?: { by: string; at: number; note?: string };
 }
 
@@ -54,6 +56,8 @@ export function alarmsOf(entry: JournalEntry): AlarmView[] {
     if (p.laneId !== undefined) view.laneId = p.laneId;
     const device = p.detail?.device;
     if (typeof device === 'string') view.device = device;
+    const household = p.detail?.household;
+    if (typeof household === 'string') view.household = household;
     return [view];
   }
   if (entry.type === 'decision') {
