@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   CONFIG_UNREADABLE: 'configuration file cannot be read',
   REGISTRY_IMPORT_INVALID: 'registry import refused',
   REGISTRY_NOT_FOUND: 'no such registry record',
+  REGISTRY_IN_USE: 'registry record still referred to by others',
   REQUEST_INVALID: 'pass request is invalid',
   JOURNAL_CORRUPT: 'journal verification failed',
   DATABASE_UNAVAILABLE: 'database cannot be opened',

@@ -28,6 +28,7 @@ import { alarmRoutes } from './routes/alarms.js';
 import { dutyRoutes } from './routes/duty.js';
 import { historyRoutes } from './routes/history.js';
 import { registryRoutes } from './routes/registry.js';
+import { registryEditRoutes } from './routes/registry-edit.js';
 import { sessionRoutes } from './routes/session.js';
 import { siteRoutes } from './routes/site.js';
 import { type Session, SessionStore } from './sessions.js';
@@ -144,7 +145,13 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     }
     if (error instanceof GatewardenError) {
       const status =
-        error.code === 'REGISTRY_NOT_FOUND' ? 404 : error.code.startsWith('DATABASE') ? 503 : 400;
+        error.code === 'REGISTRY_NOT_FOUND'
+          ? 404
+          : error.code === 'REGISTRY_IN_USE'
+            ? 409
+            : error.code.startsWith('DATABASE')
+              ? 503
+              : 400;
       return reply.code(status).send(problem(error.code, error.message, { problems: error.problems }));
     }
     const status = (error as { statusCode?: number }).statusCode;
@@ -171,6 +178,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   dutyRoutes(app, context);
   historyRoutes(app, context);
   registryRoutes(app, context);
+  registryEditRoutes(app, context);
   if (options.liveBus !== undefined) liveRoutes(app, context, options.liveBus);
   if (options.dashboardDir !== undefined) staticRoutes(app, options.dashboardDir);
   await app.ready();

@@ -51,6 +51,14 @@ export function listSection(db: Db, section: Section, page: Page, timeZone: stri
   return rows.map((row) => LIST_ROW[section](row, at));
 }
 
+/** One row by its id (code for regions), as `listSection` shows it; undefined when there is none. */
+export function listRow(db: Db, section: Section, id: string, timeZone: string): ListedRow | undefined {
+  const { table, order: key } = TABLES[section];
+  const row = db.prepare<[string], Row>(`SELECT * FROM ${table} WHERE ${key} = ?`).get(id);
+  const at = (ms: number | undefined) => (ms === undefined ? null : formatInstant(ms, timeZone));
+  return row === undefined ? undefined : LIST_ROW[section](row, at);
+}
+
 type Row = Record<string, string | number | null>;
 type At = (ms: number | undefined) => string | null;
 const list = (xs: readonly string[]) => xs.join(',');

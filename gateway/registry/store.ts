@@ -14,12 +14,31 @@ import {
   prepareVisitor,
   type VisitorRequest,
 } from './store-changes.js';
-import { type ListedRow, listSection, type Page } from './store-list.js';
+import {
+  type EditableSection,
+  type PutResult,
+  putRecord,
+  type RecordPut,
+  type RemoveResult,
+  type RevokeResult,
+  removeRecord,
+  revokeCredential,
+} from './store-edit.js';
+import { type ListedRow, listRow, listSection, type Page } from './store-list.js';
 import { orderFromRow, readAllRecords, readSnapshotInput, StoredRecords } from './store-read.js';
 import { createRegistryTables } from './store-schema.js';
 import { RegistryWriter } from './store-write.js';
 
 export type { VisitorRequest } from './store-changes.js';
+export {
+  EDITABLE_SECTIONS,
+  type EditableSection,
+  type PutResult,
+  RECORD_NOUN,
+  type RecordPut,
+  type RemoveResult,
+  type RevokeResult,
+} from './store-edit.js';
 export type { ListedRow, Page } from './store-list.js';
 
 export interface RegistryStoreOptions {
@@ -98,6 +117,29 @@ export class RegistryStore {
     return listSection(this.db, section, page, this.timeZone);
   }
 
+  /** One row by id (code for regions), masked as `list` shows it. */
+  row(section: Section, id: string): ListedRow | undefined {
+    return listRow(this.db, section, id, this.timeZone);
+  }
+
+  /**
+   * Creates or replaces one household, person, credential or vehicle, checked as a one-record
+   * merge import (store-edit.ts). A person's name and ID number, when left out, are kept.
+   */
+  put(change: RecordPut): PutResult {
+    return this.transaction(() => putRecord(this.editContext(), change));
+  }
+
+  /** Removes one record; refused (`REGISTRY_IN_USE`) while another still refers to it. */
+  remove(section: EditableSection, id: string): RemoveResult {
+    return this.transaction(() => removeRecord(this.editContext(), section, id));
+  }
+
+  /** Revokes a credential from `at` (epoch ms); an earlier revocation stays. */
+  revokeCredential(id: string, at: number): RevokeResult {
+    return this.transaction(() => revokeCredential(this.editContext(), id, at));
+  }
+
   addQuarantine(order: QuarantineOrder): void {
     checkNewQuarantine(this.db, order, new StoredRecords(this.db));
     this.transaction(() => this.writer.writeOrder(order));
@@ -156,6 +198,16 @@ export class RegistryStore {
       highRiskRegions: count('reg_high_risk_regions'),
       vehicles: count('reg_vehicles'),
       personsByKind,
+    };
+  }
+
+  private editContext() {
+    return {
+      db: this.db,
+      writer: this.writer,
+      key: this.options.key,
+      timeZone: this.timeZone,
+      now: this.now(),
     };
   }
 

@@ -111,6 +111,42 @@ const MATRIX: {
     roles: ['operator', 'admin'],
   },
   { method: 'DELETE', url: '/api/quarantine/q-404', roles: ['admin'] },
+  // Registry editing (test/integration/api-registry.test.ts): bodies that refer to nothing, so nothing changes.
+  ...(['households', 'persons', 'credentials', 'vehicles'] as const).map((section) => ({
+    method: 'DELETE' as const,
+    url: `/api/registry/${section}/x-404`,
+    roles: ['admin'] as const,
+  })),
+  {
+    method: 'PUT',
+    url: '/api/registry/households/x-404',
+    body: { building: '1', unit: '1', room: '1', designatedMembers: ['r-404'] },
+    roles: ['admin'],
+  },
+  {
+    method: 'PUT',
+    url: '/api/registry/persons/x-404',
+    body: { kind: 'resident', householdId: 'h-404' },
+    roles: ['admin'],
+  },
+  {
+    method: 'PUT',
+    url: '/api/registry/credentials/x-404',
+    body: { kind: 'card', value: 'C0FFEE01', holder: 'r-404' },
+    roles: ['admin'],
+  },
+  {
+    method: 'PUT',
+    url: '/api/registry/vehicles/x-404',
+    body: { plate: '京A00001', kind: 'resident', householdId: 'h-404' },
+    roles: ['admin'],
+  },
+  {
+    method: 'POST',
+    url: '/api/registry/credentials/x-404/revoke',
+    body: { reason: 'matrix test' },
+    roles: ['operator', 'admin'],
+  },
   { method: 'GET', url: '/api/duty', roles: ROLES },
   { method: 'GET', url: '/api/recent', roles: ROLES },
   { method: 'POST', url: '/api/duty/login', body: {}, roles: ['operator', 'admin'] },
@@ -145,7 +181,8 @@ describe('admin API', () => {
           .replace(/\/north-ped-in\//, '/:laneId/')
           .replace(/\/1\/ack$/, '/:seq/ack')
           .replace(/persons$/, ':section')
-          .replace(/q-404$/, ':orderId'),
+          .replace(/q-404$/, ':orderId')
+          .replace(/\/x-404(?=\/|$)/, '/:id'),
       ),
     );
     tested.add('POST /api/session');
