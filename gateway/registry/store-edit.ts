@@ -10,7 +10,7 @@ import type {
 } from './document.js';
 import { type DocumentPath, pathToField, type RegistryFragment } from './fragment.js';
 import { prepareImport } from './import.js';
-import type { RegistryRecords } from './records.js';
+import { derivedIdcardId, derivedPlateId, type RegistryRecords } from './records.js';
 import type { ExistingRecords } from './references.js';
 import { credentialFromRow, StoredRecords } from './store-read.js';
 import {
@@ -286,4 +286,23 @@ function referrersOf(db: Db, section: EditableSection, id: string): string[] {
       return implied === undefined ? [] : [implied];
     }
   }
+}
+
+/**
+ * A merge import's credentials without the derived ones (a person's ID card, a vehicle's plate)
+ * that the holder already has in the store with the same value: those stay as stored, with
+ * their validity and revocation. Re-importing a roster must not bring back a revoked ID card.
+ */
+export function keepStoredDerived(db: Db, records: RegistryRecords): RegistryRecords {
+  const stored = db.prepare<[string, string, string, string], 1>(
+    'SELECT 1 FROM reg_credentials WHERE id = ? AND kind = ? AND value = ? AND holder_id = ?',
+  );
+  const isDerived = (c: Credential) =>
+    c.id === derivedIdcardId(c.holderId) || c.id === derivedPlateId(c.holderId);
+  return {
+    ...records,
+    credentials: records.credentials.filter(
+      (c) => !(isDerived(c) && stored.get(c.id, c.kind, c.value, c.holderId) !== undefined),
+    ),
+  };
 }

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS reg_persons (
   id_masked TEXT,
   shifts TEXT
 );
+-- Who refers to a household or a person: checked before a removal (store-referrers.ts).
+CREATE INDEX IF NOT EXISTS reg_persons_household ON reg_persons (household_id);
 CREATE TABLE IF NOT EXISTS reg_credentials (
   id TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -36,6 +38,7 @@ CREATE TABLE IF NOT EXISTS reg_credentials (
   revoked_at INTEGER,
   UNIQUE (kind, value)
 );
+CREATE INDEX IF NOT EXISTS reg_credentials_holder ON reg_credentials (holder_id);
 CREATE TABLE IF NOT EXISTS reg_visitor_registrations (
   id TEXT PRIMARY KEY,
   person_id TEXT NOT NULL,
@@ -74,6 +77,7 @@ CREATE TABLE IF NOT EXISTS reg_vehicles (
   permit_until INTEGER,
   disinfected_at INTEGER
 );
+CREATE INDEX IF NOT EXISTS reg_vehicles_household ON reg_vehicles (household_id);
 `;
 
 /** Table names in the order a replace empties them. */

@@ -16,6 +16,7 @@ import {
 } from './store-changes.js';
 import {
   type EditableSection,
+  keepStoredDerived,
   type PutResult,
   putRecord,
   type RecordPut,
@@ -99,7 +100,13 @@ export class RegistryStore {
         ? importOptions
         : { ...importOptions, maxProblems: options.maxProblems },
     );
-    this.transaction(() => this.writer.write(records, options.mode, options.onProgress));
+    this.transaction(() =>
+      this.writer.write(
+        options.mode === 'merge' ? keepStoredDerived(this.db, records) : records,
+        options.mode,
+        options.onProgress,
+      ),
+    );
     return this.counts();
   }
 

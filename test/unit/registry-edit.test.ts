@@ -89,6 +89,16 @@ describe('putting one record', () => {
     expect(store.row('credentials', 'v-1#plate')).toMatchObject({ value: '京B54321', revokedAt: null });
   });
 
+  it('keeps a revoked ID card revoked when a merge import brings the same person again', () => {
+    store.revokeCredential('p-1#idcard', NOW - 1000);
+    const again = { id: 'p-1', kind: 'resident' as const, householdId: 'h-1', idNumber: ID[0] };
+    store.import({ version: 1, persons: [again] }, { mode: 'merge' });
+    expect(store.row('credentials', 'p-1#idcard')).toMatchObject({ revokedAt: expect.anything() });
+    // A new ID number is a new card: not revoked.
+    store.import({ version: 1, persons: [{ ...again, idNumber: ID[1] }] }, { mode: 'merge' });
+    expect(store.row('credentials', 'p-1#idcard')?.revokedAt ?? null).toBeNull();
+  });
+
   it('refuses a credential id that a person ID number or a vehicle plate implies', () => {
     const e = thrown(() =>
       store.put({
