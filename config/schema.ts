@@ -8,7 +8,7 @@
  * than a silently ignored setting. Nothing is re-read at run time: every change needs a restart.
  */
 import { z } from 'zod';
-import { DIRECTIONS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
+import { DIRECTIONS, GATE_KINDS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
 import { LOG_LEVELS } from '../gateway/logging.js';
 import type { Policy } from '../gateway/rules/types.js';
 import { apiSchema } from './api-schema.js';
@@ -24,6 +24,7 @@ import {
 import { dutySchema } from './duty-schema.js';
 import { mqttSchema } from './mqtt-schema.js';
 import { passesSchema } from './passes-schema.js';
+import { checkStations, patrolSchema, stationsSchema } from './stations-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
 import { thermometerSchema } from './thermometer-schema.js';
 
@@ -209,14 +210,35 @@ const laneSchema = z.strictObject({
   direction: z.enum(DIRECTIONS).describe('Way through the gate this lane serves.'),
 });
 
+/** A building or unit as the registry writes it (households' `building`, `unit`): text, so quoted in YAML. */
+const placeName = (what: string) =>
+  z
+    .string({ error: `${what} is text: quote it, e.g. ${what}: "3"` })
+    .min(1)
+    .max(32);
+
 const gateSchema = z.strictObject({
   id: slug.describe('Gate id, unique within the site.'),
   name: localizedName.describe('Name of the gate.'),
+  kind: z
+    .enum(GATE_KINDS)
+    .default('perimeter')
+    .describe(
+      "perimeter: a gate of the community's fence. building: the entrance of one building (or of one unit of it) inside the community; passing it is neither entering nor leaving the community (docs/rules.md, Building entrances).",
+    ),
+  building: placeName('building')
+    .optional()
+    .describe(
+      'Building gates only (required there): the building this is the entrance of, as in the registry.',
+    ),
+  unit: placeName('unit')
+    .optional()
+    .describe("Building gates only: the unit whose door this is; absent: the whole building's door."),
   primary: z
     .boolean()
     .default(false)
     .describe(
-      'Only primary gates accept passes in closed and lockdown modes; the others answer GATE_CLOSED.',
+      'Perimeter gates only: only primary gates accept passes in closed and lockdown modes; the others answer GATE_CLOSED.',
     ),
   lanes: z.array(laneSchema).min(1).describe('The lanes of this gate.'),
 });
@@ -246,11 +268,21 @@ function checkGates(gates: readonly unknown[], ctx: z.RefinementCtx): void {
           message: `duplicate gate id "${gate.id}" (first at gates.${first})`,
         });
     }
-    if (gate.primary === true) primaries++;
-    else if (gate.primary !== false && gate.primary !== undefined) primaryUnknown = true;
+    const building = gate.kind === 'building';
+    checkBuildingGate(gate, g, ctx);
+    if (gate.primary === true) {
+      if (!building) primaries++;
+    } else if (gate.primary !== false && gate.primary !== undefined) primaryUnknown = true;
     if (!Array.isArray(gate.lanes)) return;
     gate.lanes.forEach((lane: unknown, l) => {
-      if (!isRecord(lane) || typeof lane.id !== 'string') return;
+      if (!isRecord(lane)) return;
+      if (building && lane.kind === 'vehicle')
+        ctx.addIssue({
+          code: 'custom',
+          path: [g, 'lanes', l, 'kind'],
+          message: 'a building entrance has pedestrian lanes only',
+        });
+      if (typeof lane.id !== 'string') return;
       const first = laneIds.get(lane.id);
       if (first === undefined) laneIds.set(lane.id, `gates.${g}.lanes.${l}`);
       else
@@ -271,6 +303,22 @@ function checkGates(gates: readonly unknown[], ctx: z.RefinementCtx): void {
   }
 }
 
+/** A building gate names its building and is never primary; a perimeter gate has no building or unit. */
+function checkBuildingGate(gate: Record<string, unknown>, g: number, ctx: z.RefinementCtx): void {
+  const issue = (field: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [g, field], message });
+  if (gate.kind !== 'building') {
+    for (const field of ['building', 'unit'])
+      if (gate[field] !== undefined)
+        issue(field, `only a building gate has a ${field}: add \`kind: building\``);
+    return;
+  }
+  if (gate.building === undefined)
+    issue('building', 'a building gate needs the building it is the entrance of');
+  if (gate.primary === true)
+    issue('primary', 'a building entrance cannot be primary: primary gates are entrances of the community');
+}
+
 const gatesSchema = z
   .array(gateSchema)
   .min(1)
@@ -284,6 +332,8 @@ const gatesSchema = z
 function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const records = (value: unknown) => (Array.isArray(value) ? value.filter(isRecord) : []);
   const lanes = new Set(records(config.gates).flatMap((g) => records(g.lanes).map((l) => l.id)));
+  // Readers (OSDP, ID card, QR) may also stand at a station (patrol point, guardhouse): docs/patrol.md.
+  const readerPlaces = new Set([...lanes, ...records(config.stations).map((s) => s.id)]);
   const lines = new Set(records(config.lines).map((l) => l.id));
   const ids = new Set<unknown>();
   const addresses = new Set<string>();
@@ -304,7 +354,7 @@ function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): vo
       ids.add(device.id);
       if (typeof device.line === 'string' && !lines.has(device.line))
         issue('line', `no line "${device.line}" under lines`);
-      if (typeof device.lane === 'string' && !lanes.has(device.lane))
+      if (typeof device.lane === 'string' && !readerPlaces.has(device.lane))
         issue('lane', `no lane "${device.lane}" in gates`);
       if (family === 'idcard') return;
       if (family === 'modbus') boards.add(device.id);
@@ -321,7 +371,7 @@ function checkDevices(config: Record<string, unknown>, ctx: z.RefinementCtx): vo
       ctx.addIssue({ code: 'custom', path: ['scanners', i, field], message });
     if (ids.has(scanner.id)) issue('id', `duplicate device id "${scanner.id}"`);
     ids.add(scanner.id);
-    if (typeof scanner.lane === 'string' && !lanes.has(scanner.lane))
+    if (typeof scanner.lane === 'string' && !readerPlaces.has(scanner.lane))
       issue('lane', `no lane "${scanner.lane}" in gates`);
   });
   (Array.isArray(config.thermometers) ? config.thermometers : []).forEach((thermometer: unknown, i) => {
@@ -406,6 +456,10 @@ export const configSchema = z
       .prefault({})
       .describe('Resident registry.'),
     cameras: camerasSchema.prefault({}).describe('ONVIF thermal and plate cameras (docs/onvif.md).'),
+    stations: stationsSchema,
+    patrol: patrolSchema
+      .prefault({})
+      .describe('Patrol rounds through the patrol stations, per duty shift (docs/patrol.md).'),
     duty: dutySchema
       .prefault({})
       .describe('Guards on duty at the checkpoint: shift log-in, handover (docs/duty.md).'),
@@ -434,6 +488,7 @@ export const configSchema = z
       .describe('Logging.'),
   })
   .superRefine((config, ctx) => checkDevices(config, ctx), { when: (payload) => isRecord(payload.value) })
+  .superRefine((config, ctx) => checkStations(config, ctx), { when: (payload) => isRecord(payload.value) })
   .meta({
     title: 'gatewarden configuration',
     description: 'Configuration of a gatewarden edge gateway: one community, its gates and pass rules.',

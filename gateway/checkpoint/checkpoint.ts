@@ -1,10 +1,17 @@
-import type { Direction, LaneKind, SiteMode } from '../domain/model.js';
+import type { Direction, GateKind, LaneKind, SiteMode } from '../domain/model.js';
 import { GatewardenError } from '../errors.js';
 import type { JournalEntry } from '../journal/events.js';
 import type { Journal } from '../journal/journal.js';
 import { normaliseCredentialValue } from '../registry/credential-value.js';
 import { decide } from '../rules/decide.js';
-import type { Decision, PassRequest, Policy, RegistryView, TemperatureReading } from '../rules/types.js';
+import type {
+  Decision,
+  GateRef,
+  PassRequest,
+  Policy,
+  RegistryView,
+  TemperatureReading,
+} from '../rules/types.js';
 import { shiftAt } from '../util/site-time.js';
 import { remeasureMark, withRemeasureMark } from './remeasure.js';
 import { type LaneRef, SiteState } from './site-state.js';
@@ -13,6 +20,10 @@ export interface SiteLayout {
   gates: readonly {
     id: string;
     primary: boolean;
+    /** Absent: perimeter. A building gate needs `building`; `unit` makes it one unit's door. */
+    kind?: GateKind;
+    building?: string;
+    unit?: string;
     lanes: readonly { id: string; kind: LaneKind; direction: Direction }[];
   }[];
 }
@@ -35,6 +46,8 @@ export interface CheckpointOptions {
   dryRun?: boolean;
   /** Called for every journal entry the state takes in, in order, whoever appended it. */
   onEntry?: (entry: JournalEntry) => void;
+  /** The guards on duty now (ids), journaled with every decision; absent: not journaled. */
+  onDuty?: () => readonly string[];
 }
 
 /** A request as a device or operator hands it in: time and shift are stamped here when absent. */
@@ -60,10 +73,9 @@ export class Checkpoint {
   private applied = 0;
 
   constructor(private readonly options: CheckpointOptions) {
-    for (const gate of options.layout.gates) {
-      for (const lane of gate.lanes) {
-        this.lanes.set(lane.id, { gate: { id: gate.id, primary: gate.primary }, lane: { ...lane } });
-      }
+    for (const [i, gate] of options.layout.gates.entries()) {
+      const ref = gateRef(gate, i);
+      for (const lane of gate.lanes) this.lanes.set(lane.id, { gate: ref, lane: { ...lane } });
     }
     const policy = options.policy(options.initialMode);
     this.state = new SiteState({
@@ -129,7 +141,14 @@ export class Checkpoint {
       request,
     );
     const latencyUs = Math.round((performance.now() - started) * 10_000) / 10;
-    const entry = this.record('decision', at, { gateId: ref.gate.id, request, decision, latencyUs });
+    const guards = this.options.onDuty?.();
+    const entry = this.record('decision', at, {
+      gateId: ref.gate.id,
+      request,
+      decision,
+      latencyUs,
+      ...(guards === undefined ? {} : { guards: [...guards] }),
+    });
     return { decision, entry };
   }
 
@@ -207,4 +226,24 @@ export class Checkpoint {
     this.catchUp();
     return entry;
   }
+}
+
+/** The rules' view of a configured gate; a building gate without its building is refused (the config schema says so first). */
+function gateRef(gate: SiteLayout['gates'][number], index: number): GateRef {
+  if (gate.kind === undefined || gate.kind === 'perimeter') return { id: gate.id, primary: gate.primary };
+  if (gate.building === undefined || gate.primary) {
+    throw new GatewardenError('CONFIG_INVALID', `building gate "${gate.id}" is invalid`, {
+      problems: [
+        gate.building === undefined
+          ? {
+              field: `gates.${index}.building`,
+              message: 'a building gate needs the building it is the entrance of',
+            }
+          : { field: `gates.${index}.primary`, message: 'a building gate cannot be primary' },
+      ],
+    });
+  }
+  const entrance =
+    gate.unit === undefined ? { building: gate.building } : { building: gate.building, unit: gate.unit };
+  return { id: gate.id, kind: 'building', primary: false, entrance };
 }

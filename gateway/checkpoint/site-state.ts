@@ -2,7 +2,7 @@ import type { SiteMode } from '../domain/model.js';
 import type { JournalEntry } from '../journal/events.js';
 import { HOUSEHOLD_IDS, SUBJECT_IDS } from '../registry/dense-ids.js';
 import type { DenyCode } from '../rules/reasons.js';
-import type { LaneContext, TemperatureReading } from '../rules/types.js';
+import type { GateRef, LaneContext, TemperatureReading } from '../rules/types.js';
 import { DirectionTable, ExitTimes } from './indexed-state.js';
 import { RecentTimes } from './recent-times.js';
 
@@ -22,7 +22,7 @@ export interface SiteStateOptions {
 }
 
 export interface LaneRef {
-  gate: { id: string; primary: boolean };
+  gate: GateRef;
   lane: LaneContext['lane'];
 }
 
@@ -152,7 +152,10 @@ export class SiteState {
     if (codeId !== undefined) {
       this.seenCodes.set(codeId, at);
     }
-    if (subject.kind === 'unknown') return;
+    // A pass at a building's door neither enters nor leaves the community: whether the subject
+    // is in or out (anti-passback), who is outside (overdue returns, occupancy) and household
+    // exits (quota) are the perimeter's alone. The decision says so itself, so replay needs no layout.
+    if (subject.kind === 'unknown' || decision.entrance !== undefined) return;
     this.lastDirections.set(SUBJECT_IDS.indexOf(subject.id), direction, at);
     if (subject.kind !== 'person') return;
     if (direction === 'in') {

@@ -14,6 +14,22 @@ export type Direction = (typeof DIRECTIONS)[number];
 export const LANE_KINDS = ['pedestrian', 'vehicle'] as const;
 export type LaneKind = (typeof LANE_KINDS)[number];
 
+/**
+ * A `perimeter` gate is in the community's fence: passing it is entering or leaving the
+ * community. A `building` gate is the entrance of one building, or of one unit (单元, a
+ * stairwell with its own door) of it, inside the community: passing it is going home or out
+ * of a building, never entering or leaving the community.
+ */
+export const GATE_KINDS = ['perimeter', 'building'] as const;
+export type GateKind = (typeof GATE_KINDS)[number];
+
+/** What a building gate is the entrance of: as `Household.building` and `Household.unit` write it. */
+export interface BuildingEntrance {
+  building: string;
+  /** Absent: the door of the whole building, used by every unit's residents. */
+  unit?: string;
+}
+
 /** The three duty shifts of plan 6 §3.2: 08:00–17:00, 17:00–20:00, 20:00–08:00 (site time). */
 export const SHIFT_IDS = ['day', 'evening', 'night'] as const;
 export type ShiftId = (typeof SHIFT_IDS)[number];

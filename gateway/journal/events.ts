@@ -14,6 +14,8 @@ export interface JournalEventMap {
     decision: Decision;
     /** How long the rules took, in µs (telemetry and metrics); absent in entries from before it was kept. */
     latencyUs?: number;
+    /** The guards on duty when it was decided (staff person ids or API user names; docs/duty.md). */
+    guards?: string[];
   };
   /** A temperature reading at a lane (camera or handheld). */
   reading: { gateId: string; laneId: string; reading: TemperatureReading; source: string };

@@ -1,4 +1,5 @@
 import type {
+  BuildingEntrance,
   Credential,
   CredentialKind,
   HighRiskRegion,
@@ -123,6 +124,16 @@ export class RegistrySnapshot implements RegistryView {
       pushAll(found, this.ordersByUnit.get(`${household.building}\u0000${household.unit}`));
     }
     return found.length === 0 ? NONE : found;
+  }
+
+  /** Orders on the entrance's building as a whole and, for a unit's door, on its unit (any state). */
+  entranceOrders(entrance: BuildingEntrance): readonly QuarantineOrder[] {
+    const whole = this.ordersByBuilding.get(entrance.building);
+    const unit =
+      entrance.unit === undefined
+        ? undefined
+        : this.ordersByUnit.get(`${entrance.building}\u0000${entrance.unit}`);
+    return whole && unit ? [...whole, ...unit] : (whole ?? unit ?? NONE);
   }
 
   highRiskRegion(code: string): HighRiskRegion | undefined {

@@ -1,7 +1,8 @@
-import { SITE_MODES, type SiteMode } from '../domain/model.js';
+import { GATE_KINDS, type GateKind, SITE_MODES, type SiteMode } from '../domain/model.js';
 import { type Facts, resolveFacts } from './facts.js';
 import { DENY_CODES, type DenyCode, type GrantCode, REASON_MESSAGES } from './reasons.js';
-import { RULES, type Rule } from './rule-table.js';
+import type { Rule } from './rule.js';
+import { RULES } from './rule-table.js';
 import type { Action, Decision, LaneContext, PassRequest, Policy, Reason, RegistryView } from './types.js';
 
 const DENY_ORDER: ReadonlyMap<DenyCode, number> = new Map(DENY_CODES.map((code, i) => [code, i]));
@@ -9,8 +10,8 @@ const DENY_ORDER: ReadonlyMap<DenyCode, number> = new Map(DENY_CODES.map((code, 
 /**
  * Decides one pass. Pure: no clock, no I/O; time comes in `request.at`.
  *
- * Every rule that applies in the current mode runs, and every one that fails is listed, so an
- * operator sees all that is wrong at once. Precedence of the outcome:
+ * Every rule that applies in the current mode and at the lane's kind of gate runs, and every
+ * one that fails is listed, so an operator sees all that is wrong at once. Precedence of the outcome:
  * fire release > operator emergency override > the rules (lockdown > closed > open being
  * expressed by which rules apply in which mode). A fire release or an override allows, and the
  * reasons still list what failed, so the journal shows what was overridden.
@@ -27,7 +28,7 @@ export function decide(
   const facts = resolveFacts(registry, ctx, request);
   const denies: Reason[] = [];
   const notices: Reason[] = [];
-  for (const rule of rulesFor(rules, policy.mode)) {
+  for (const rule of rulesFor(rules, policy.mode, ctx.gate.kind ?? 'perimeter')) {
     const reason = rule.check(facts, policy, ctx, registry);
     if (reason === undefined) continue;
     (reason.effect === 'deny' ? denies : notices).push(reason);
@@ -43,13 +44,15 @@ export function decide(
   }
   const reasons: Reason[] =
     grant === undefined ? [...denies, ...notices] : [{ effect: 'grant', code: grant }, ...denies, ...notices];
-  return {
+  const decision: Decision = {
     allow: grant !== undefined,
     reasons,
     subject: facts.subject,
     direction: facts.direction,
     actions: actionsFor(grant, denies, notices, policy, ctx),
   };
+  if (facts.entrance !== undefined) decision.entrance = facts.entrance;
+  return decision;
 }
 
 const isHighTemperature = (r: Reason) => r.code === 'FEVER' || r.code === 'TEMPERATURE_REMEASURE';
@@ -57,16 +60,21 @@ const isHighTemperature = (r: Reason) => r.code === 'FEVER' || r.code === 'TEMPE
 const byCatalogueOrder = (a: Reason, b: Reason) =>
   (DENY_ORDER.get(a.code as DenyCode) ?? 0) - (DENY_ORDER.get(b.code as DenyCode) ?? 0);
 
-/** The rules that apply in each mode, computed once per rule list (the hot path skips the rest). */
-const byMode = new WeakMap<readonly Rule[], Map<SiteMode, readonly Rule[]>>();
+/**
+ * The rules that apply in each mode at each kind of gate, computed once per rule list (the hot
+ * path skips the rest). Index: mode's position in SITE_MODES × gate kinds + gate kind's position.
+ */
+const byModeAndGate = new WeakMap<readonly Rule[], (readonly Rule[])[]>();
 
-function rulesFor(rules: readonly Rule[], mode: SiteMode): readonly Rule[] {
-  let modes = byMode.get(rules);
-  if (modes === undefined) {
-    modes = new Map(SITE_MODES.map((m) => [m, rules.filter((r) => r.modes.includes(m))]));
-    byMode.set(rules, modes);
+function rulesFor(rules: readonly Rule[], mode: SiteMode, gate: GateKind): readonly Rule[] {
+  let table = byModeAndGate.get(rules);
+  if (table === undefined) {
+    table = SITE_MODES.flatMap((m) =>
+      GATE_KINDS.map((g) => rules.filter((r) => r.modes.includes(m) && r.gates.includes(g))),
+    );
+    byModeAndGate.set(rules, table);
   }
-  return modes.get(mode) ?? [];
+  return table[SITE_MODES.indexOf(mode) * GATE_KINDS.length + GATE_KINDS.indexOf(gate)] ?? [];
 }
 
 function grantFor(f: Facts, ctx: LaneContext, rulesPassed: boolean): GrantCode | undefined {
@@ -133,6 +141,8 @@ const ALARM_SEVERITY: Partial<Record<string, 'warning' | 'critical'>> = {
   /** The operator brings the handheld thermometer; FEVER follows if the re-measure confirms. */
   TEMPERATURE_REMEASURE: 'warning',
   QUARANTINED: 'critical',
+  /** Someone tried the door of a sealed building. */
+  BUILDING_SEALED: 'warning',
   HIGH_RISK_ORIGIN: 'warning',
   INVALID_SIGNATURE: 'warning',
   REPLAYED_CODE: 'warning',

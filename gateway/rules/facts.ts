@@ -1,4 +1,5 @@
 import type {
+  BuildingEntrance,
   Credential,
   Direction,
   Household,
@@ -7,6 +8,7 @@ import type {
   Vehicle,
   VisitorRegistration,
 } from '../domain/model.js';
+import { sealingOrder } from './entrance.js';
 import type { LaneContext, PassRequest, RegistryView, Subject, TemperatureReading } from './types.js';
 
 /**
@@ -39,6 +41,10 @@ export interface Facts {
   /** Registrations valid at the request's time (visitors and repair workers). */
   validRegistrations: readonly VisitorRegistration[];
   temperature: TemperatureReading | undefined;
+  /** At a building gate, the building (and unit) it is the entrance of; undefined at the perimeter. */
+  entrance: BuildingEntrance | undefined;
+  /** At a building gate, an order in force that seals it (rules/entrance.ts); else undefined. */
+  sealedBy: QuarantineOrder | undefined;
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -66,6 +72,12 @@ export function resolveFacts(registry: RegistryView, ctx: LaneContext, request: 
   const holder = presented ? registry.holder(presented.kind, presented.value) : undefined;
   const person = holder?.person;
   const vehicle = holder?.vehicle;
+  const orders = holder?.orders ?? NONE;
+  const registrations =
+    person === undefined || person.kind === 'resident' || person.kind === 'staff'
+      ? NONE
+      : validRegistrations(registry, person.id, at);
+  const entrance = ctx.gate.entrance;
   return {
     request,
     at,
@@ -78,15 +90,15 @@ export function resolveFacts(registry: RegistryView, ctx: LaneContext, request: 
     person,
     household: holder?.household,
     vehicle,
-    orders: holder?.orders ?? NONE,
+    orders,
     subject: subjectOf(person, vehicle),
     subjectIndex: holder === undefined ? -1 : holder.subjectIndex,
     householdIndex: holder === undefined ? -1 : holder.householdIndex,
-    validRegistrations:
-      person === undefined || person.kind === 'resident' || person.kind === 'staff'
-        ? NONE
-        : validRegistrations(registry, person.id, at),
+    validRegistrations: registrations,
     temperature: ctx.latestTemperature(at),
+    entrance,
+    sealedBy:
+      entrance === undefined ? undefined : sealingOrder(registry, entrance, orders, registrations, at),
   };
 }
 

@@ -6,7 +6,9 @@
 
 export const DENY_CODES = [
   'GATE_CLOSED',
+  'BUILDING_SEALED',
   'LOCKDOWN',
+  'NOT_THIS_BUILDING',
   'NO_CREDENTIAL',
   'UNKNOWN_CREDENTIAL',
   'CREDENTIAL_EXPIRED',
@@ -61,7 +63,9 @@ export interface Message {
 /** Messages shown to the person at the gate and to operators: zh-CN first, English beside it. */
 export const REASON_MESSAGES: Readonly<Record<ReasonCode, Message>> = {
   GATE_CLOSED: { zh: '此门已关闭，请走主出入口', en: 'This gate is closed; use the main entrance' },
+  BUILDING_SEALED: { zh: '本楼已封闭，禁止进出', en: 'Building sealed: nobody in or out' },
   LOCKDOWN: { zh: '小区封控中，禁止进出', en: 'Community in lockdown: nobody in or out' },
+  NOT_THIS_BUILDING: { zh: '非本楼住户，请勿进入', en: 'Not a resident of this building' },
   NO_CREDENTIAL: { zh: '请出示出入证或身份证', en: 'Show your pass card or ID card' },
   UNKNOWN_CREDENTIAL: { zh: '证件未登记', en: 'Credential not registered' },
   CREDENTIAL_EXPIRED: { zh: '证件不在有效期内', en: 'Credential outside its validity' },
@@ -101,7 +105,9 @@ export const REASON_MESSAGES: Readonly<Record<ReasonCode, Message>> = {
  */
 export const REASON_TITLES: Readonly<Record<DenyCode, Message>> = {
   GATE_CLOSED: { zh: '非主出入口', en: 'Gate closed' },
+  BUILDING_SEALED: { zh: '楼栋封闭', en: 'Building sealed' },
   LOCKDOWN: { zh: '封控', en: 'Lockdown' },
+  NOT_THIS_BUILDING: { zh: '非本楼人员', en: 'Not this building' },
   NO_CREDENTIAL: { zh: '未出示证件', en: 'No credential' },
   UNKNOWN_CREDENTIAL: { zh: '证件未登记', en: 'Unknown credential' },
   CREDENTIAL_EXPIRED: { zh: '证件过期', en: 'Credential expired' },

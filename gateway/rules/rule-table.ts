@@ -1,73 +1,56 @@
-import type { QuarantineOrder, SiteMode } from '../domain/model.js';
-import { type Facts, isValidAt } from './facts.js';
-import type { DenyCode } from './reasons.js';
-import type { LaneContext, Policy, Reason, RegistryView } from './types.js';
+import { BUILDING_SEALED, NOT_THIS_BUILDING } from './building-rules.js';
+import { homeQuarantineOnly, isInForce } from './entrance.js';
+import { isValidAt } from './facts.js';
+import {
+  ALL,
+  CLOSED,
+  deny,
+  EVERY_GATE,
+  isOnDutyStaff,
+  isResidentHere,
+  PERIMETER,
+  type Rule,
+} from './rule.js';
+import { VEHICLE_RULES, VISITOR_RULES } from './visitor-vehicle-rules.js';
 
 /**
- * One pass rule. `check` is pure: it reads the facts, the policy and the lane context and
- * returns the reason it fails with (a deny, or a notice that lets the pass through with an
- * alarm), or undefined when it has nothing to say. Rules never read each other's results, so
- * the decision is the same whatever order they run in (a property test shuffles them).
+ * The pass rules, in the order of the reason catalogue (reasons.ts); decide.ts runs those of
+ * the site's mode and the lane's gate kind. Building gates: see building-rules.ts and the
+ * `gates` of each rule here (docs/rules.md, "Building entrances").
  */
-export interface Rule {
-  /** The reason code this rule produces; also its name. */
-  code: DenyCode;
-  /** Site modes in which the rule applies. */
-  modes: readonly SiteMode[];
-  /** Plain-language statement of the rule and where it comes from (RULES.md). */
-  explains: string;
-  check(f: Facts, policy: Policy, ctx: LaneContext, registry: RegistryView): Reason | undefined;
-}
-
-const ALL: readonly SiteMode[] = ['open', 'closed', 'lockdown'];
-const CLOSED: readonly SiteMode[] = ['closed', 'lockdown'];
-
-/** Every deny has the same shape, `detail` undefined when there is none: the hot path stays monomorphic. */
-const deny = (code: DenyCode, detail?: Record<string, string | number>): Reason => ({
-  effect: 'deny',
-  code,
-  detail,
-});
-
-const isNonResident = (f: Facts): boolean =>
-  f.person !== undefined && f.person.kind !== 'resident' && f.person.kind !== 'staff';
-
-const needsRegistration = (f: Facts, mode: SiteMode): boolean =>
-  f.person !== undefined &&
-  (f.person.kind === 'visitor' ||
-    f.person.kind === 'repair' ||
-    (f.person.kind === 'courier' && mode === 'open'));
-
-/** On-duty staff with a valid work certificate: the only people lockdown lets through. */
-export function isOnDutyStaff(f: Facts, registry: RegistryView): boolean {
-  const p = f.person;
-  if (p === undefined || p.kind !== 'staff') return false;
-  if (p.shifts !== undefined && !p.shifts.includes(f.shift)) return false;
-  return registry.hasValidWorkCertificate(p.id, f.at);
-}
 
 export const RULES: readonly Rule[] = [
   {
     code: 'GATE_CLOSED',
     modes: CLOSED,
+    gates: PERIMETER,
     explains: 'In closed and lockdown modes only the primary gate accepts passes (plan 1 §5.1, plan 6 §3.1).',
     check: (_f, _p, ctx) => (ctx.gate.primary ? undefined : deny('GATE_CLOSED', { gate: ctx.gate.id })),
   },
+  BUILDING_SEALED,
   {
     code: 'LOCKDOWN',
     modes: ['lockdown'],
-    explains: 'In lockdown nobody passes but on-duty staff with a work certificate (plan 1 §5).',
-    check: (f, _p, _c, registry) => (isOnDutyStaff(f, registry) ? undefined : deny('LOCKDOWN')),
+    gates: EVERY_GATE,
+    explains:
+      'In lockdown nobody passes but on-duty staff with a work certificate (plan 1 §5). At a building entrance its own residents may still go in (home), never out: every household stays behind its door.',
+    check: (f, _p, _c, registry) =>
+      isOnDutyStaff(f, registry) || (f.direction === 'in' && isResidentHere(f))
+        ? undefined
+        : deny('LOCKDOWN'),
   },
+  NOT_THIS_BUILDING,
   {
     code: 'NO_CREDENTIAL',
     modes: ALL,
+    gates: EVERY_GATE,
     explains: 'Everyone shows a valid ID or pass card (plan 6 §3.1).',
     check: (f) => (f.presented === undefined ? deny('NO_CREDENTIAL') : undefined),
   },
   {
     code: 'UNKNOWN_CREDENTIAL',
     modes: ALL,
+    gates: EVERY_GATE,
     explains:
       'A card, QR pass or certificate not in the registry. An unknown ID card on the way in is an unregistered visitor and an unknown plate a vehicle without permit instead.',
     check: (f) => {
@@ -85,6 +68,7 @@ export const RULES: readonly Rule[] = [
   {
     code: 'CREDENTIAL_EXPIRED',
     modes: ALL,
+    gates: EVERY_GATE,
     explains:
       'A credential is honoured only inside its validity window, and a signed QR pass only inside its own as well.',
     check: (f) =>
@@ -96,6 +80,7 @@ export const RULES: readonly Rule[] = [
   {
     code: 'CREDENTIAL_REVOKED',
     modes: ALL,
+    gates: EVERY_GATE,
     explains:
       'A withdrawn credential (lost card, moved out) is refused from its revocation on; so is a QR pass on the revocation list.',
     check: (f) =>
@@ -107,15 +92,19 @@ export const RULES: readonly Rule[] = [
   {
     code: 'IDCARD_INVALID',
     modes: ALL,
+    gates: EVERY_GATE,
     explains: 'A resident ID number must pass its GB 11643 check digit and carry a real birth date.',
     check: (f) =>
       f.presented?.kind === 'idcard' && f.presented.idNumberValid === false
         ? deny('IDCARD_INVALID')
         : undefined,
   },
+  // Perimeter only: the temperature is taken on the way into the community; a building's door
+  // has no screening post. A reading taken at a building door still counts (FEVER, NO_MASK).
   {
     code: 'TEMPERATURE_REQUIRED',
     modes: CLOSED,
+    gates: PERIMETER,
     explains: 'No passage on foot without a temperature taken at this lane within the window (plan 6 §3.5).',
     check: (f, policy, ctx) =>
       ctx.lane.kind === 'pedestrian' &&
@@ -127,6 +116,7 @@ export const RULES: readonly Rule[] = [
   {
     code: 'FEVER',
     modes: ALL,
+    gates: EVERY_GATE,
     explains:
       'A body temperature at or above the threshold is refused and raises an alarm (plans 3, 4). Applies in every mode: a reading the site took is never ignored. With re-measure on, it is the re-measure (or a handheld reading) that decides.',
     check: (f, policy) => {
@@ -139,6 +129,7 @@ export const RULES: readonly Rule[] = [
   {
     code: 'TEMPERATURE_REMEASURE',
     modes: ALL,
+    gates: EVERY_GATE,
     explains:
       'Thermal screening over-reads: with re-measure on, a camera reading at or above the threshold is refused until a handheld thermometer reading, or a second camera reading after the acclimatisation wait, confirms or clears it; the operators are warned to bring the thermometer. Both readings are journaled.',
     check: (f) => {
@@ -151,6 +142,7 @@ export const RULES: readonly Rule[] = [
   {
     code: 'NO_MASK',
     modes: CLOSED,
+    gates: EVERY_GATE,
     explains: 'A person the camera sees without a mask is reminded and turned back (plan 4 §2.(4).1).',
     check: (f, policy, ctx) =>
       policy.maskRequired && ctx.lane.kind === 'pedestrian' && f.temperature?.mask === false
@@ -160,26 +152,24 @@ export const RULES: readonly Rule[] = [
   {
     code: 'QUARANTINED',
     modes: ALL,
+    gates: EVERY_GATE,
     explains:
       'A person under an active quarantine order may not leave; a home-quarantined person returning home is let in with an alarm (plan 6 §3.3).',
     check: (f) => {
       if (f.person === undefined) return undefined;
       const at = f.at;
-      let first: QuarantineOrder | undefined;
-      let homeOnly = true;
-      for (const o of f.orders) {
-        if (at < o.from || at >= o.until || (o.liftedAt !== undefined && at >= o.liftedAt)) continue;
-        first ??= o;
-        if (o.kind !== 'home') homeOnly = false;
-      }
+      const first = f.orders.find((o) => isInForce(o, at));
       if (first === undefined) return undefined;
-      if (f.direction === 'in' && homeOnly) return { effect: 'notice', code: 'QUARANTINED' };
+      if (f.direction === 'in' && homeQuarantineOnly(f.orders, at))
+        return { effect: 'notice', code: 'QUARANTINED' };
       return deny('QUARANTINED', { order: first.id });
     },
   },
+  // Quota and designated member: perimeter only. Leaving one's building is not leaving the community.
   {
     code: 'HOUSEHOLD_QUOTA_EXCEEDED',
     modes: CLOSED,
+    gates: PERIMETER,
     explains: 'One household, one card: one member out per period, 1 exit per 48 h by default (plan 6 §3.4).',
     check: (f, policy, ctx) => {
       if (f.direction !== 'out' || f.person?.kind !== 'resident' || f.household === undefined)
@@ -194,6 +184,7 @@ export const RULES: readonly Rule[] = [
   {
     code: 'NOT_DESIGNATED_MEMBER',
     modes: CLOSED,
+    gates: PERIMETER,
     explains: 'Only the household’s relatively fixed member goes out for supplies (plan 6 §3.4).',
     check: (f) => {
       if (f.direction !== 'out' || f.person?.kind !== 'resident' || f.household === undefined)
@@ -204,92 +195,15 @@ export const RULES: readonly Rule[] = [
         : undefined;
     },
   },
-  {
-    code: 'VISITOR_NOT_REGISTERED',
-    modes: ALL,
-    explains:
-      'A non-resident comes in only with a real-name registration valid now (plan 4, plan 6 §3.2); an unknown ID card on the way in is such a visitor.',
-    check: (f, policy) => {
-      if (f.direction !== 'in') return undefined;
-      const c = f.presented;
-      if (c?.kind === 'idcard' && f.credential === undefined) return deny('VISITOR_NOT_REGISTERED');
-      return needsRegistration(f, policy.mode) && f.validRegistrations.length === 0
-        ? deny('VISITOR_NOT_REGISTERED')
-        : undefined;
-    },
-  },
-  {
-    code: 'ESCORT_REQUIRED',
-    modes: CLOSED,
-    explains:
-      'A registered visitor is led in by a resident who shows a credential at the same lane (plan 4 §2.(4).1).',
-    check: (f, policy, ctx) => {
-      if (f.direction !== 'in' || f.person === undefined || f.validRegistrations.length === 0)
-        return undefined;
-      if (f.person.kind === 'repair' && !policy.repairNeedsEscort) return undefined;
-      if (f.person.kind !== 'visitor' && f.person.kind !== 'repair') return undefined;
-      const escorted = f.validRegistrations.some((r) => ctx.escortPresented(r.escortIds, f.at));
-      return escorted ? undefined : deny('ESCORT_REQUIRED');
-    },
-  },
-  {
-    code: 'HIGH_RISK_ORIGIN',
-    modes: CLOSED,
-    explains:
-      'A non-resident who was in a listed high-risk region within 14 days stays out (plan 4 §2.(4).1–2).',
-    check: (f, policy, _c, registry) => {
-      if (f.direction !== 'in' || !isNonResident(f)) return undefined;
-      const at = f.at;
-      for (const reg of f.validRegistrations) {
-        for (const trip of reg.travel) {
-          if (at - trip.at > policy.highRiskLookbackMs) continue;
-          const region = registry.highRiskRegion(trip.region);
-          if (region && isValidAt({ validFrom: region.since, validUntil: region.until }, trip.at)) {
-            return deny('HIGH_RISK_ORIGIN', { region: trip.region });
-          }
-        }
-      }
-      return undefined;
-    },
-  },
-  {
-    code: 'DELIVERY_NOT_ALLOWED',
-    modes: CLOSED,
-    explains:
-      'Couriers and delivery riders never enter; residents collect at the gate (plan 4, plan 6 §3.4).',
-    check: (f) =>
-      f.direction === 'in' && (f.purpose === 'delivery' || f.person?.kind === 'courier')
-        ? deny('DELIVERY_NOT_ALLOWED')
-        : undefined,
-  },
-  {
-    code: 'VEHICLE_NO_PERMIT',
-    modes: ALL,
-    explains: 'A vehicle passes only with a permit valid now; outside vehicles never enter (plan 1 §5.2).',
-    check: (f) => {
-      if (f.presented?.kind !== 'plate') return undefined;
-      const v = f.vehicle;
-      const permitted =
-        v !== undefined && v.kind !== 'outside' && v.permit !== undefined && isValidAt(v.permit, f.at);
-      return permitted ? undefined : deny('VEHICLE_NO_PERMIT');
-    },
-  },
-  {
-    code: 'VEHICLE_DISINFECTION_DUE',
-    modes: CLOSED,
-    explains:
-      'Work and staff vehicles are disinfected within the period before they enter, 24 h by default (plan 1 §5.2–5.3).',
-    check: (f, policy) => {
-      const v = f.vehicle;
-      if (f.direction !== 'in' || v === undefined || (v.kind !== 'work' && v.kind !== 'staff'))
-        return undefined;
-      const fresh = v.disinfectedAt !== undefined && f.at - v.disinfectedAt <= policy.disinfectionPeriodMs;
-      return fresh ? undefined : deny('VEHICLE_DISINFECTION_DUE');
-    },
-  },
+  ...VISITOR_RULES,
+  ...VEHICLE_RULES,
+  // Perimeter only: whether a subject is in or out is the community's state, which a building
+  // door does not change (SiteState skips its passes); a resident entering the community and then
+  // their building is one way in. A per-building anti-passback could come later.
   {
     code: 'ANTI_PASSBACK',
     modes: ALL,
+    gates: PERIMETER,
     explains:
       'A credential that entered may not enter again before it has left (cards handed back over the fence).',
     check: (f, policy, ctx) =>
@@ -303,6 +217,7 @@ export const RULES: readonly Rule[] = [
   {
     code: 'INVALID_SIGNATURE',
     modes: ALL,
+    gates: EVERY_GATE,
     explains: 'A QR pass whose signature does not verify against a trusted issuer key is refused.',
     check: (f) =>
       f.presented?.kind === 'qr' && f.presented.signature === 'invalid'
@@ -312,6 +227,7 @@ export const RULES: readonly Rule[] = [
   {
     code: 'REPLAYED_CODE',
     modes: ALL,
+    gates: EVERY_GATE,
     explains: 'A dynamic QR code already accepted once is refused at any lane (screenshots shared).',
     check: (f, _p, ctx) => {
       const c = f.presented;

@@ -1,6 +1,33 @@
 import { GRANT_CODES, NOTICE_CODES, NOTICE_MESSAGES, REASON_MESSAGES } from './reasons.js';
 import { RULES } from './rule-table.js';
 
+/** Building gates, summed up; the gates column of the table says the rest. */
+const BUILDING_SECTION = `## Building entrances
+
+A gate of \`kind: building\` is the door of one building (\`building\`) or of one unit of it
+(\`unit\`) inside the community; \`in\` is into the building. Such a door follows the site mode
+without being a way into or out of the community, which is why the **gates** column above says
+where each rule applies:
+
+- Only there: \`BUILDING_SEALED\` (an order in force on the building, or on the door's unit,
+  seals it: only on-duty staff with a work certificate, an override or a fire release pass,
+  except a resident under home quarantine only coming home, let in with the \`QUARANTINED\`
+  alarm) and \`NOT_THIS_BUILDING\` (in: its residents, staff, and visitors whose registration
+  names a host household living there). An order on one unit seals that unit's door, not the
+  door of the whole building.
+- Not there: \`GATE_CLOSED\` (a building door is never primary and never shut by the mode),
+  \`TEMPERATURE_REQUIRED\` (screening is at the perimeter; a reading taken at the door still
+  counts for \`FEVER\` and \`NO_MASK\`), \`HOUSEHOLD_QUOTA_EXCEEDED\` and
+  \`NOT_DESIGNATED_MEMBER\` (leaving one's building is not leaving the community), the vehicle
+  rules (pedestrian doors) and \`ANTI_PASSBACK\` (in or out is the community's state).
+- As at the perimeter: credentials, signatures and replayed codes (a dynamic QR code used at the
+  main gate is not taken again at the building's door: the phone shows the next step's code),
+  \`QUARANTINED\`, and a visitor's registration, escort (at that door) and high-risk origin.
+- Lockdown: residents of the building may go in (home), not out; on-duty staff pass.
+- A decision there carries \`entrance\` (\`{building, unit}\`): the checkpoint's state (who is
+  in or out, overdue returns, household exits) ignores it, and so does a peer gateway.
+`;
+
 /**
  * docs/rules.md, generated from the rule table and the reason catalogue so that the document
  * cannot drift from the code (a test compares the committed file with this output).
@@ -8,7 +35,7 @@ import { RULES } from './rule-table.js';
 export function renderRulesMarkdown(): string {
   const rows = RULES.map(
     (r) =>
-      `| \`${r.code}\` | ${r.modes.join(', ')} | ${r.explains} | ${REASON_MESSAGES[r.code].zh} / ${REASON_MESSAGES[r.code].en} |`,
+      `| \`${r.code}\` | ${r.modes.join(', ')} | ${r.gates.join(', ')} | ${r.explains} | ${REASON_MESSAGES[r.code].zh} / ${REASON_MESSAGES[r.code].en} |`,
   );
   const grants = GRANT_CODES.map((c) => `| \`${c}\` | ${REASON_MESSAGES[c].zh} / ${REASON_MESSAGES[c].en} |`);
   const notices = NOTICE_CODES.map(
@@ -32,8 +59,8 @@ rule, so it is never more permissive than closed (a property test checks it).
 
 ## Deny reasons
 
-| code | modes | rule and source | shown at the gate (zh / en) |
-|---|---|---|---|
+| code | modes | gates | rule and source | shown at the gate (zh / en) |
+|---|---|---|---|---|
 ${rows.join('\n')}
 
 ## Grant reasons (who passed)
@@ -54,7 +81,7 @@ An allow unlocks a pedestrian lane for \`policy.unlockSeconds\` or raises a vehi
 shows the grant in green (amber with a long beep when a notice raised an alarm). A deny opens
 nothing and shows the first reason in red. \`FEVER\` and \`QUARANTINED\` page the operators
 (critical); \`TEMPERATURE_REMEASURE\` (bring the handheld thermometer), \`HIGH_RISK_ORIGIN\`,
-\`ANTI_PASSBACK\`, \`INVALID_SIGNATURE\` and \`REPLAYED_CODE\` warn them.
+\`ANTI_PASSBACK\`, \`INVALID_SIGNATURE\`, \`REPLAYED_CODE\` and \`BUILDING_SEALED\` warn them.
 
 ## Re-measure before FEVER
 
@@ -78,6 +105,7 @@ A pending reading lapses after \`withinSeconds\` (the next reading starts afresh
 is allowed at the lane. An override or a fire release that lets a pending high reading through
 raises the \`FEVER\` notice, as for a fever.
 
+${BUILDING_SECTION}
 ## Choices where RULES.md is silent
 
 - \`FEVER\` applies in every mode: a reading the site took is never ignored.

@@ -1,4 +1,5 @@
 import type {
+  BuildingEntrance,
   Credential,
   CredentialKind,
   Direction,
@@ -95,6 +96,13 @@ export interface RegistryView {
   highRiskRegion(code: string): HighRiskRegion | undefined;
   /** True when the person holds a `workcert` credential valid and unrevoked at `at`. */
   hasValidWorkCertificate(personId: string, at: number): boolean;
+  /**
+   * Orders that target this entrance's building as a whole, and (for a unit's door) its unit,
+   * in any state: what seals a building entrance (rules/entrance.ts). Optional so that views
+   * written before building entrances still fit; without it a building gate learns of a seal
+   * only through the orders reaching the presenter and their host household.
+   */
+  entranceOrders?(entrance: BuildingEntrance): readonly QuarantineOrder[];
 }
 
 export interface TemperatureReading {
@@ -120,11 +128,20 @@ export interface TemperatureReading {
 export type RemeasureMark = 'required' | 'waiting' | 'taken';
 
 /**
+ * The gate of a lane as the rules see it. A perimeter gate (`kind` absent in layouts from before
+ * building gates) is in the community's fence; a building gate is the entrance of a building or
+ * of one unit of it, never primary (see GATE_KINDS in domain/model.ts).
+ */
+export type GateRef =
+  | { id: string; kind?: 'perimeter'; primary: boolean; entrance?: undefined }
+  | { id: string; kind: 'building'; primary: false; entrance: BuildingEntrance };
+
+/**
  * What the lane checkpoint knows at the moment of a request, as pure reads of its state.
  * Every answer must already reflect the request's time (`at`): the checkpoint prunes windows.
  */
 export interface LaneContext {
-  gate: { id: string; primary: boolean };
+  gate: GateRef;
   lane: { id: string; kind: LaneKind; direction: Direction };
   fireAlarm: boolean;
   /**
@@ -206,4 +223,11 @@ export interface Decision {
   subject: Subject;
   direction: Direction;
   actions: readonly Action[];
+  /**
+   * Present only for a decision at a building gate: the building (and unit) whose entrance it
+   * was. Such a pass moves nobody into or out of the community, so whatever keeps the
+   * community's state (anti-passback, who is outside, household exit quotas, counts of passes
+   * in and out) must skip it; the journal carries it so that replay and peers need no layout.
+   */
+  entrance?: BuildingEntrance;
 }

@@ -33,7 +33,13 @@ export const peerDecisionSchema = z.object({
   site: z.string().min(1).max(64),
   payload: z.object({
     request: z.object({ laneId: z.string().min(1).max(64) }),
-    decision: z.object({ allow: z.boolean(), direction: z.enum(DIRECTIONS), subject: subjectSchema }),
+    decision: z.object({
+      allow: z.boolean(),
+      direction: z.enum(DIRECTIONS),
+      subject: subjectSchema,
+      /** Present at a building gate (Decision.entrance): such a pass is no passage of the community. */
+      entrance: z.object({ building: z.string() }).optional(),
+    }),
   }),
 });
 
@@ -41,13 +47,13 @@ export type PeerDecision = z.infer<typeof peerDecisionSchema>;
 
 /**
  * The passage a peer's decision means here, or undefined when it changes nothing here: a
- * refusal, or a pass of nobody known. Matches what SiteState takes from a local decision: the
+ * refusal, a pass of nobody known, or a pass at a building's door (inside the community). Matches what SiteState takes from a local decision: the
  * subject's direction (anti-passback) and, for a resident let out, the household's exit (quota).
  */
 export function passageOf(message: PeerDecision): JournalEventMap['passage'] | undefined {
   const { decision, request } = message.payload;
   const { subject, direction } = decision;
-  if (!decision.allow || subject.kind === 'unknown') return undefined;
+  if (!decision.allow || subject.kind === 'unknown' || decision.entrance !== undefined) return undefined;
   const passage: JournalEventMap['passage'] = {
     subjectId: subject.id,
     direction,
