@@ -41,7 +41,7 @@ export class DeviceHost {
 
   constructor(private readonly options: DeviceHostOptions) {
     const { site, log } = options;
-    this.port = new SiteLanePort(site);
+    this.port = new SiteLanePort(site, childLogger(log, 'stations'));
     this.fireSeen = site.checkpoint.fireActive;
     const modbusLines = linesWithModbus(site.config.modbus.boards);
     for (const config of site.config.lines) {

@@ -1,4 +1,6 @@
 import type { DeviceAlarm, LaneActuator, LanePort, ReadingPort } from '../../drivers/shared/lane-port.js';
+import { createLogger, type Logger } from '../logging.js';
+import { StationDesk } from '../patrol/station-desk.js';
 import type { Decision, PresentedCredential, TemperatureReading } from '../rules/types.js';
 import type { Site } from '../site.js';
 
@@ -18,14 +20,25 @@ export class SiteLanePort implements LanePort, ReadingPort {
   private readonly fireListeners: ((active: boolean) => void)[] = [];
   private readonly actuators = new Map<string, LaneActuator[]>();
   private dispatchObserver: DispatchObserver | undefined;
+  /** Readers placed at a station (patrol point, guardhouse) rather than a lane: gateway/patrol. */
+  readonly stations: StationDesk;
 
-  constructor(private readonly site: Site) {}
+  constructor(
+    private readonly site: Site,
+    log: Logger = createLogger({ level: 'silent' }),
+  ) {
+    // Unit tests hand in a bare Site (a checkpoint only): it has no configuration, so no stations.
+    this.stations = new StationDesk(site, site.config?.stations ?? [], log);
+  }
 
   /**
    * Decides and journals; then every actuator of the lane other than the reading device (which
    * acts on its own decision) gets the decision: the door opens for an ID card read beside it.
+   * A credential read at a station goes to the station desk instead: journaled as a patrol tap
+   * or a duty log-in, never decided, never handed to an actuator, never a pass.
    */
   present(laneId: string, credential: PresentedCredential, source: string): Decision {
+    if (this.stations.has(laneId)) return this.stations.tap(laneId, credential, source);
     const { decision, entry } = this.site.checkpoint.present({ laneId, credential });
     for (const actuator of this.actuators.get(laneId) ?? []) {
       if (actuator.deviceId !== source) actuator.actuate(decision);

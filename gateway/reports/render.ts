@@ -1,7 +1,7 @@
 import { DENY_CODES, REASON_TITLES } from '../rules/reasons.js';
 import { formatLocal } from '../util/site-time.js';
 import { alarmLabel, DIRECTION_LABELS, label, MODE_LABELS, SHIFT_LABELS } from './labels.js';
-import type { DailyReport, ReportCounts, ShiftReport } from './types.js';
+import type { DailyReport, PatrolReport, ReportCounts, ShiftReport } from './types.js';
 
 /**
  * Rendering of shift and daily reports.
@@ -27,6 +27,9 @@ import type { DailyReport, ReportCounts, ShiftReport } from './types.js';
  * types.ts): `readingsAtOrAbove` is the high readings that are not a re-measure, and
  * `remeasure` how many first readings asked for one and what the re-measures found.
  *
+ * A shift report also has `patrol` (`PatrolReport` in types.ts): per route its rounds, the
+ * rounds done and every late and missed point, as of `patrol.asOf`.
+ *
  * Text (`renderText`): for the duty room and the CLI, zh-CN labels with English beside them,
  * times in site time, every deny reason listed with its count.
  */
@@ -42,6 +45,7 @@ export function renderText(report: ShiftReport | DailyReport): string {
     '',
     ...countLines(report.counts, report.tz),
   );
+  if (report.report === 'shift') lines.push(...patrolLines(report.patrol, report.tz));
   return `${lines.join('\n')}\n`;
 }
 
@@ -97,6 +101,31 @@ function countLines(c: ReportCounts, tz: string): string[] {
   lines.push(
     `值班人员 Operators on duty: ${c.operatorsOnDuty.length === 0 ? '无 none' : c.operatorsOnDuty.join(', ')}`,
   );
+  return lines;
+}
+
+/** The shift's patrol rounds: per route the rounds done, then every late and missed point. */
+function patrolLines(p: PatrolReport, tz: string): string[] {
+  const lines = [
+    `巡更 Patrol (截至 as of ${formatLocal(p.asOf, tz)}): 打卡 taps ${p.taps}, 无效 refused ${p.refusedTaps}`,
+  ];
+  if (p.routes.length === 0) lines.push('  无巡更路线 no routes in this shift');
+  const time = (at: number) => formatLocal(at, tz).slice(11);
+  for (const r of p.routes) {
+    lines.push(
+      `  ${r.name.zh} ${r.name.en} (${r.routeId}): 完成 rounds done ${r.roundsDone}/${r.rounds.length}, ` +
+        `按时 on time ${r.pointsOnTime}, 迟到 late ${r.pointsLate}, 漏巡 missed ${r.pointsMissed}, 待巡 pending ${r.pointsPending}`,
+    );
+    for (const l of r.late)
+      lines.push(
+        `    迟到 late: ${l.stationId}, ${time(l.roundStart)} 轮 round, 应到 expected ${time(l.expected)}, 打卡 tapped ${l.tappedAt === null ? '—' : time(l.tappedAt)}`,
+      );
+    for (const m of r.missed)
+      lines.push(
+        `    漏巡 missed: ${m.stationId}, ${time(m.roundStart)} 轮 round, 应到 expected ${time(m.expected)}`,
+      );
+  }
+  lines.push(`巡更人员 Guards on patrol: ${p.guards.length === 0 ? '无 none' : p.guards.join(', ')}`);
   return lines;
 }
 

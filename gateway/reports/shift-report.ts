@@ -1,4 +1,6 @@
+import type { PatrolRouteConfig } from '../../config/stations-schema.js';
 import type { ShiftId } from '../domain/model.js';
+import { patrolReport } from '../patrol/patrol-report.js';
 import { assertTimeZone, type LocalDate, shiftWindow } from '../util/site-time.js';
 import { isZeroCounts, type JournalRangeReader, tallyWindow } from './tally.js';
 import type { ShiftReport } from './types.js';
@@ -11,6 +13,13 @@ export interface ShiftReportOptions {
   tz: string;
   /** The policy's fever threshold; readings at or above it count as fevers. */
   feverThresholdC: number;
+  /** The configuration's patrol routes (`config.patrol.routes`); absent: the patrol section lists none. */
+  patrolRoutes?: readonly PatrolRouteConfig[];
+  /**
+   * Epoch ms the report is made at (reports read no clock): patrol rounds not ended by then are
+   * pending. Absent: the shift is taken as over, and every round not done is judged.
+   */
+  asOf?: number;
 }
 
 /**
@@ -31,5 +40,12 @@ export function shiftReport(journal: JournalRangeReader, options: ShiftReportOpt
     window,
     zeroReport: isZeroCounts(counts),
     counts,
+    patrol: patrolReport(journal, {
+      routes: options.patrolRoutes ?? [],
+      shift: options.shift,
+      window,
+      asOf: options.asOf ?? window.to,
+      tz: options.tz,
+    }),
   };
 }

@@ -116,6 +116,61 @@ export interface ShiftReport {
   /** True when nothing happened that the report counts (see `isZeroCounts`). */
   zeroReport: boolean;
   counts: ReportCounts;
+  /** Patrol rounds of the shift (docs/patrol.md); not part of `zeroReport`. */
+  patrol: PatrolReport;
+}
+
+/**
+ * The patrol rounds of one shift, judged from the journal's patrol taps as of `asOf` (rounds not
+ * ended by then are pending). Guards appear by their staff person id, as the journal records
+ * them, like operators.
+ */
+export interface PatrolReport {
+  /** Epoch ms the statuses are as of: the shift's end for a past shift, the report's time otherwise. */
+  asOf: number;
+  /** Taps at patrol stations in the shift: accepted (a guard's card) and refused. */
+  taps: number;
+  refusedTaps: number;
+  /** Sorted staff person ids of the accepted taps. */
+  guards: string[];
+  /** The routes walked in this shift, in configuration order. */
+  routes: PatrolRouteReport[];
+}
+
+export interface PatrolRouteReport {
+  routeId: string;
+  name: { zh: string; en: string };
+  /** Rounds of the shift, in time order. */
+  rounds: PatrolRoundRecord[];
+  /** Rounds with every point tapped (on time or late). */
+  roundsDone: number;
+  pointsOnTime: number;
+  pointsLate: number;
+  pointsMissed: number;
+  /** Points of rounds not ended by `asOf` and not tapped yet. */
+  pointsPending: number;
+  /** In time order. */
+  late: PatrolPointRecord[];
+  missed: PatrolPointRecord[];
+}
+
+export interface PatrolRoundRecord {
+  /** Epoch ms, half-open [start, end). */
+  start: number;
+  end: number;
+  /** done: every point tapped; incomplete: ended with a point missed; pending: neither yet. */
+  status: 'done' | 'incomplete' | 'pending';
+  onTime: number;
+  late: number;
+  missed: number;
+}
+
+export interface PatrolPointRecord {
+  roundStart: number;
+  stationId: string;
+  expected: number;
+  /** When the late tap was made; `null` for a missed point. */
+  tappedAt: number | null;
 }
 
 /** 日报告 / 零报告: produced every day, with every count explicit even when all are zero. */

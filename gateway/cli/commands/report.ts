@@ -32,6 +32,8 @@ export function registerReport(program: Command, globals: () => GlobalOptions): 
           shift: options.shift ?? shiftAt(now, tz),
           tz,
           feverThresholdC: site.config.policy.feverThresholdC,
+          patrolRoutes: site.config.patrol.routes,
+          asOf: now,
         });
         process.stdout.write(options.json ? `${renderJson(r)}\n` : renderText(r));
       });

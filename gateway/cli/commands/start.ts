@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
+import { systemClock } from '../../../drivers/shared/clock.js';
 import { buildApiServer } from '../../api/server.js';
 import { ApiUserStore } from '../../api/users.js';
 import { DeviceHost } from '../../devices/device-host.js';
@@ -10,6 +11,7 @@ import { childLogger, createLogger, type Logger } from '../../logging.js';
 import { LiveFeed } from '../../mqtt/live-feed.js';
 import { MemoryBus } from '../../mqtt/memory-bus.js';
 import { MqttGateway } from '../../mqtt/mqtt-gateway.js';
+import { PatrolWatch } from '../../patrol/patrol-watch.js';
 import type { Site } from '../../site.js';
 import { Telemetry } from '../../telemetry/telemetry.js';
 import { type GlobalOptions, openSite, PACKAGE_ROOT } from '../io.js';
@@ -51,6 +53,14 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   const mqtt = new MqttGateway({ site, log });
   const bus = await mqtt.startBroker();
   const devices = new DeviceHost({ site, log, ...(bus ? { bus } : {}) });
+  // Patrol alarms (docs/patrol.md): late taps heard from the station desk, missed points at round ends.
+  const patrol = new PatrolWatch({
+    site,
+    log: childLogger(log, 'patrol'),
+    clock: { ...systemClock, now: site.now },
+    taps: devices.port.stations,
+  });
+  patrol.start();
   await devices.start();
   const telemetry = new Telemetry({ site, log, devices: () => devices.states(), lanePort: devices.port });
   await telemetry.start();
@@ -80,6 +90,7 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
     const stop = (signal: string) => {
       clearInterval(follow);
       clearInterval(tick);
+      patrol.stop();
       void Promise.all([
         devices.stop().catch((err: unknown) => log.error({ err }, 'devices did not stop cleanly')),
         telemetry.stop().catch((err: unknown) => log.error({ err }, 'telemetry did not stop cleanly')),
