@@ -64,6 +64,7 @@ export class Site {
       returnWithinMs: this.config.policy.returnWithinHours * 3600_000,
       now: this.now,
       dryRun: options.dryRun ?? false,
+      onDuty: () => this.duty.guards(),
       onEntry: (entry) => {
         this.duty.take(entry);
         if (entry.type !== 'operator') return;

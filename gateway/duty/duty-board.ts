@@ -1,28 +1,32 @@
 import type { JournalEntry } from '../journal/events.js';
-import { type DutyShift, dutyShiftAt, dutyWindow, rosterOf, sameShift } from './duty-roster.js';
+import { type DutyShift, dutyShiftAt, dutyWindow, type Roster, rosterOf } from './duty-roster.js';
 
 /**
  * The guards on duty now, kept in memory from the journal's `duty` entries as the checkpoint
- * folds them in (Site wires `take`), so a decision can carry its guards without a query.
- * The shift rolls over by the clock: at 08:00, 17:00 and 20:00 the board starts empty.
+ * folds them in (Site wires `take`), so every decision can carry its guards without a query:
+ * `guards()` is a cached array until the next duty entry or the end of the shift. The shift
+ * rolls over by the clock: at 08:00, 17:00 and 20:00 the board starts empty.
  */
 export class DutyBoard {
-  private shift: DutyShift;
+  private shift!: DutyShift;
+  private window!: { from: number; to: number };
   private entries: JournalEntry<'duty'>[] = [];
+  private cached: Roster | undefined;
 
   constructor(
     private readonly timezone: string,
     private readonly now: () => number,
   ) {
-    this.shift = dutyShiftAt(now(), timezone);
+    this.startShift(now());
   }
 
   take(entry: JournalEntry): void {
     if (entry.type !== 'duty') return;
     this.rollOver();
     const duty = entry as JournalEntry<'duty'>;
-    if (duty.payload.date === this.shift.date && duty.payload.shift === this.shift.shift)
-      this.entries.push(duty);
+    if (duty.payload.date !== this.shift.date || duty.payload.shift !== this.shift.shift) return;
+    this.entries.push(duty);
+    this.cached = undefined;
   }
 
   /** Guard ids on duty now, in the order they came on duty. */
@@ -30,15 +34,22 @@ export class DutyBoard {
     return this.roster().guards.map((g) => g.guard);
   }
 
-  roster() {
+  roster(): Roster {
     this.rollOver();
-    return rosterOf(this.entries, this.shift, dutyWindow(this.shift, this.timezone).from);
+    this.cached ??= rosterOf(this.entries, this.shift, this.window.from);
+    return this.cached;
   }
 
   private rollOver(): void {
-    const current = dutyShiftAt(this.now(), this.timezone);
-    if (sameShift(current, this.shift)) return;
-    this.shift = current;
+    const at = this.now();
+    if (at >= this.window.from && at < this.window.to) return;
+    this.startShift(at);
+  }
+
+  private startShift(at: number): void {
+    this.shift = dutyShiftAt(at, this.timezone);
+    this.window = dutyWindow(this.shift, this.timezone);
     this.entries = [];
+    this.cached = undefined;
   }
 }

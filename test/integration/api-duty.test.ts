@@ -12,7 +12,7 @@ import { DutyWatch } from '../../gateway/duty/duty-watch.js';
 import type { JournalEntry } from '../../gateway/journal/events.js';
 import { Site } from '../../gateway/site.js';
 import { hashPassword } from '../../gateway/util/password.js';
-import { type ScratchGateway, scratchGateway, silentLog, T0 } from './helpers/mqtt-requests-site.js';
+import { pass, type ScratchGateway, scratchGateway, silentLog, T0 } from './helpers/mqtt-requests-site.js';
 
 const TEST_COST = { N: 2 ** 10, r: 8, p: 1 };
 const PASSWORD = 'correct horse battery';
@@ -172,6 +172,15 @@ describe('duty shift API', () => {
     expect(view.openAlarms).toBe(0);
     // With nothing open, a handover needs no list.
     expect((await as('wang', 'POST', '/api/duty/handover', {})).statusCode).toBe(200);
+  });
+
+  it('journals with every decision the guards on duty when it was made', async () => {
+    expect(pass(gw.site, 'north-ped-in', 'A0000001').entry.payload.guards).toEqual([]);
+    await as('wang', 'POST', '/api/duty/login', {});
+    await as('li', 'POST', '/api/duty/login', {});
+    expect(pass(gw.site, 'north-ped-out', 'A0000002').entry.payload.guards).toEqual(['wang', 'li']);
+    await as('wang', 'POST', '/api/duty/logout', {});
+    expect(pass(gw.site, 'north-ped-out', 'A0000003').entry.payload.guards).toEqual(['li']);
   });
 
   it('counts a card log-in at a duty station like a dashboard one', async () => {
