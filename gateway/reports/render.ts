@@ -1,7 +1,7 @@
 import { DENY_CODES, REASON_TITLES } from '../rules/reasons.js';
 import { formatLocal } from '../util/site-time.js';
 import { alarmLabel, DIRECTION_LABELS, label, MODE_LABELS, SHIFT_LABELS } from './labels.js';
-import type { DailyReport, PatrolReport, ReportCounts, ShiftReport } from './types.js';
+import type { DailyReport, DutyReport, PatrolReport, ReportCounts, ShiftReport } from './types.js';
 
 /**
  * Rendering of shift and daily reports.
@@ -45,7 +45,10 @@ export function renderText(report: ShiftReport | DailyReport): string {
     '',
     ...countLines(report.counts, report.tz),
   );
-  if (report.report === 'shift') lines.push(...patrolLines(report.patrol, report.tz));
+  if (report.report === 'shift') {
+    lines.push(...patrolLines(report.patrol, report.tz));
+    lines.push(...dutyLines(report.duty, report.tz));
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -126,6 +129,23 @@ function patrolLines(p: PatrolReport, tz: string): string[] {
       );
   }
   lines.push(`巡更人员 Guards on patrol: ${p.guards.length === 0 ? '无 none' : p.guards.join(', ')}`);
+  return lines;
+}
+
+/** Who was on duty, the handovers with the alarms acknowledged, the unattended alarms. */
+function dutyLines(d: DutyReport, tz: string): string[] {
+  const time = (at: number) => formatLocal(at, tz).slice(11, 16);
+  const lines = ['值班 On duty:'];
+  if (d.spells.length === 0) lines.push('  无人上岗 nobody logged in');
+  for (const s of d.spells)
+    lines.push(
+      `  ${s.guard} (${s.via === 'card' ? '刷卡 card' : '值守台 dashboard'}) ${time(s.from)}–${s.until === null ? '' : time(s.until)}`,
+    );
+  for (const h of d.handovers)
+    lines.push(
+      `  接班 handover ${time(h.at)} ${h.guard}: 确认报警 acknowledged ${h.acknowledged.length}${h.acknowledged.length > 0 ? ` (#${h.acknowledged.join(', #')})` : ''}`,
+    );
+  lines.push(`无人值守报警 Unattended alarms: ${d.unattendedAlarms}`);
   return lines;
 }
 

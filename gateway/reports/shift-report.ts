@@ -1,5 +1,6 @@
 import type { PatrolRouteConfig } from '../../config/stations-schema.js';
 import type { ShiftId } from '../domain/model.js';
+import { dutyReport } from '../duty/duty-report.js';
 import { patrolReport } from '../patrol/patrol-report.js';
 import { assertTimeZone, type LocalDate, shiftWindow } from '../util/site-time.js';
 import { isZeroCounts, type JournalRangeReader, tallyWindow } from './tally.js';
@@ -47,5 +48,6 @@ export function shiftReport(journal: JournalRangeReader, options: ShiftReportOpt
       asOf: options.asOf ?? window.to,
       tz: options.tz,
     }),
+    duty: dutyReport(journal, { date: options.date, shift: options.shift }, window),
   };
 }

@@ -118,6 +118,18 @@ export interface ShiftReport {
   counts: ReportCounts;
   /** Patrol rounds of the shift (docs/patrol.md); not part of `zeroReport`. */
   patrol: PatrolReport;
+  /** Guards on duty, handovers and unattended spells (docs/duty.md); not part of `zeroReport`. */
+  duty: DutyReport;
+}
+
+/** Duty at the checkpoint in one shift. Guards by staff person id (card) or API user name. */
+export interface DutyReport {
+  /** Each time a guard came on duty, in order; `until` null: still on duty at the shift's end. */
+  spells: { guard: string; via: 'card' | 'dashboard'; from: number; until: number | null }[];
+  /** Handovers, in order, with the seqs of the open alarms the incoming guard acknowledged. */
+  handovers: { guard: string; at: number; acknowledged: number[] }[];
+  /** CHECKPOINT_UNATTENDED alarms raised in the shift. */
+  unattendedAlarms: number;
 }
 
 /**

@@ -10,6 +10,7 @@ import { buildApiServer } from '../../gateway/api/server.js';
 import { ApiUserStore } from '../../gateway/api/users.js';
 import { DutyWatch } from '../../gateway/duty/duty-watch.js';
 import type { JournalEntry } from '../../gateway/journal/events.js';
+import { siteShiftReport } from '../../gateway/reports/site-shift-report.js';
 import { Site } from '../../gateway/site.js';
 import { hashPassword } from '../../gateway/util/password.js';
 import { pass, type ScratchGateway, scratchGateway, silentLog, T0 } from './helpers/mqtt-requests-site.js';
@@ -181,6 +182,39 @@ describe('duty shift API', () => {
     expect(pass(gw.site, 'north-ped-out', 'A0000002').entry.payload.guards).toEqual(['wang', 'li']);
     await as('wang', 'POST', '/api/duty/logout', {});
     expect(pass(gw.site, 'north-ped-out', 'A0000003').entry.payload.guards).toEqual(['li']);
+  });
+
+  it('lists the shift’s guards, handovers and unattended alarms in the handover report, also after a restart', async () => {
+    gw.clock.now = DAY_START + 20 * MINUTE;
+    const unattended = watch(gw.site).check()?.seq ?? 0;
+    await as('wang', 'POST', '/api/duty/login', {});
+    const alarm = gw.site.journal.append('alarm', gw.clock.now, {
+      code: 'DOOR_HELD_OPEN',
+      severity: 'warning',
+    });
+    gw.clock.now += 30 * MINUTE;
+    const taken = await as('li', 'POST', '/api/duty/handover', { acknowledge: [unattended, alarm.seq] });
+    expect(taken.statusCode).toBe(200);
+    await as('wang', 'POST', '/api/duty/logout', {});
+    const expected = {
+      spells: [
+        { guard: 'wang', via: 'dashboard', from: DAY_START + 20 * MINUTE, until: DAY_START + 50 * MINUTE },
+        { guard: 'li', via: 'dashboard', from: DAY_START + 50 * MINUTE, until: null },
+      ],
+      handovers: [{ guard: 'li', at: DAY_START + 50 * MINUTE, acknowledged: [unattended, alarm.seq] }],
+      unattendedAlarms: 1,
+    };
+    const report = await as('wang', 'GET', '/api/reports/shift');
+    expect(report.json().duty).toEqual(expected);
+    const text = await as('wang', 'GET', '/api/reports/shift?format=text');
+    expect(text.body).toContain('接班 handover 08:50 li: 确认报警 acknowledged 2');
+    const restarted = new Site({ configPath: `${gw.dir}/gatewarden.yaml`, now: () => gw.clock.now });
+    try {
+      restarted.checkpoint.start();
+      expect(siteShiftReport(restarted).duty).toEqual(expected);
+    } finally {
+      restarted.close();
+    }
   });
 
   it('counts a card log-in at a duty station like a dashboard one', async () => {

@@ -3,9 +3,8 @@ import { SHIFT_IDS, SITE_MODES } from '../../domain/model.js';
 import { applyRequest } from '../../mqtt/upstream/requests-apply.js';
 import { ALARM_LABELS, MODE_LABELS } from '../../reports/labels.js';
 import { renderText } from '../../reports/render.js';
-import { shiftReport } from '../../reports/shift-report.js';
+import { siteShiftReport } from '../../reports/site-shift-report.js';
 import { REASON_MESSAGES, REASON_TITLES } from '../../rules/reasons.js';
-import { shiftAt, shiftDate } from '../../util/site-time.js';
 import type { Api, ApiContext } from '../server.js';
 import { ROLES } from '../users.js';
 import { unreachable } from './session.js';
@@ -145,13 +144,10 @@ export function siteRoutes(app: Api, { site, devices, actuate }: ApiContext): vo
       },
     },
     async (request, reply) => {
-      const tz = site.config.site.timezone;
-      const now = site.now();
-      const report = shiftReport(site.journal, {
-        date: request.query.date ?? shiftDate(now, tz),
-        shift: request.query.shift ?? shiftAt(now, tz),
-        tz,
-        feverThresholdC: site.config.policy.feverThresholdC,
+      const { date, shift } = request.query;
+      const report = siteShiftReport(site, {
+        ...(date === undefined ? {} : { date }),
+        ...(shift === undefined ? {} : { shift }),
       });
       if (request.query.format === 'text')
         return reply.type('text/plain; charset=utf-8').send(renderText(report));

@@ -3,8 +3,8 @@ import { SHIFT_IDS, type ShiftId } from '../../domain/model.js';
 import { GatewardenError } from '../../errors.js';
 import { dailyReport } from '../../reports/daily-report.js';
 import { renderJson, renderText } from '../../reports/render.js';
-import { shiftReport } from '../../reports/shift-report.js';
-import { addDays, localDate, shiftAt, shiftDate } from '../../util/site-time.js';
+import { siteShiftReport } from '../../reports/site-shift-report.js';
+import { addDays, localDate } from '../../util/site-time.js';
 import { type GlobalOptions, withSite } from '../io.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -24,16 +24,9 @@ export function registerReport(program: Command, globals: () => GlobalOptions): 
     .option('--json', 'print JSON')
     .action(async (options: { date?: string; shift?: ShiftId; json?: boolean }) => {
       await withSite(globals(), (site) => {
-        const tz = site.config.site.timezone;
-        const now = site.now();
-        const date = checkDate(options.date ?? shiftDate(now, tz));
-        const r = shiftReport(site.journal, {
-          date,
-          shift: options.shift ?? shiftAt(now, tz),
-          tz,
-          feverThresholdC: site.config.policy.feverThresholdC,
-          patrolRoutes: site.config.patrol.routes,
-          asOf: now,
+        const r = siteShiftReport(site, {
+          ...(options.date === undefined ? {} : { date: checkDate(options.date) }),
+          ...(options.shift === undefined ? {} : { shift: options.shift }),
         });
         process.stdout.write(options.json ? `${renderJson(r)}\n` : renderText(r));
       });

@@ -5,6 +5,7 @@ import { systemClock } from '../../../drivers/shared/clock.js';
 import { buildApiServer } from '../../api/server.js';
 import { ApiUserStore } from '../../api/users.js';
 import { DeviceHost } from '../../devices/device-host.js';
+import { DutyWatch } from '../../duty/duty-watch.js';
 import { GatewardenError } from '../../errors.js';
 import { verifyJournal } from '../../journal/verify.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
@@ -61,6 +62,15 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
     taps: devices.port.stations,
   });
   patrol.start();
+  // CHECKPOINT_UNATTENDED (docs/duty.md), checked with the overdue returns.
+  const duty = new DutyWatch({
+    journal: site.journal,
+    board: site.duty,
+    config: site.config.duty,
+    timezone: site.config.site.timezone,
+    now: site.now,
+    catchUp: () => site.checkpoint.catchUp(),
+  });
   await devices.start();
   const telemetry = new Telemetry({ site, log, devices: () => devices.states(), lanePort: devices.port });
   await telemetry.start();
@@ -80,8 +90,8 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   const tick = setInterval(
     () =>
       guard(loopLog, () => {
-        for (const alarm of site.checkpoint.tick())
-          loopLog.warn({ seq: alarm.seq, code: alarm.payload.code }, 'alarm raised');
+        for (const alarm of [...site.checkpoint.tick(), duty.check()])
+          if (alarm !== undefined) loopLog.warn({ seq: alarm.seq, code: alarm.payload.code }, 'alarm raised');
       }),
     TICK_MS,
   );
