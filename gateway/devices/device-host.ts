@@ -94,7 +94,15 @@ export class DeviceHost {
 
   async start(): Promise<void> {
     await Promise.all([...this.lines.values()].map((line) => line.start()));
-    for (const module of this.modules) module.start();
+    // One device family failing to start (a bad certificate, a broken configuration the schema
+    // could not see) is logged; the others start, so the gate keeps working with what it has.
+    for (const module of this.modules) {
+      try {
+        module.start();
+      } catch (err) {
+        this.options.log.error({ err, devices: module.devices }, 'a device module failed to start');
+      }
+    }
   }
 
   states(): DeviceState[] {

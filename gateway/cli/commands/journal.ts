@@ -7,17 +7,21 @@ import type { RemeasureMark } from '../../rules/types.js';
 import { formatLocal } from '../../util/site-time.js';
 import { type GlobalOptions, print, printJson, withSite } from '../io.js';
 
-const TYPES: readonly JournalEventType[] = [
-  'decision',
-  'reading',
-  'alarm',
-  'alarm_ack',
-  'mode',
-  'operator',
-  'device',
-  'passage',
-  'fire',
-];
+/** Every entry type: a complete record, so a new type does not compile until it is listed here. */
+const TYPE_SET: Readonly<Record<JournalEventType, true>> = {
+  decision: true,
+  reading: true,
+  alarm: true,
+  alarm_ack: true,
+  mode: true,
+  operator: true,
+  device: true,
+  passage: true,
+  fire: true,
+  patrol: true,
+  duty: true,
+};
+const TYPES = Object.keys(TYPE_SET) as JournalEventType[];
 
 export function registerJournal(program: Command, globals: () => GlobalOptions): void {
   const journal = program

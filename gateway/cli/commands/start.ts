@@ -116,7 +116,10 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   const lanes = site.config.gates.flatMap((g) =>
-    g.lanes.map((l) => `${g.id}/${l.id}${g.primary ? '' : ' (secondary)'}`),
+    g.lanes.map(
+      (l) =>
+        `${g.id}/${l.id}${g.kind === 'building' ? ` (building ${g.building}${g.unit ? `-${g.unit}` : ''})` : g.primary ? '' : ' (secondary)'}`,
+    ),
   );
   log.info({ gates: site.config.gates.length, lanes, devices: devices.deviceCount }, 'gateway ready');
   if (devices.deviceCount === 0) {
