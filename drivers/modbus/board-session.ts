@@ -255,7 +255,10 @@ export class ModbusBoardSession extends EventEmitter<ModbusBoardEvents> {
         else await this.nap.sleep(Math.max(1, this.nextPollAt - now));
       } else if (now >= this.nextPollAt) {
         // Starting or offline: one poll is the probe; any valid reply brings the board online.
-        await this.poll(1);
+        // The first probe gets every attempt: a board that misses one reply while the gateway is
+        // still busy starting is not offline (an alarm at every start otherwise). Reconnect
+        // probes send once: the board was silent already.
+        await this.poll(this.state === 'starting' ? this.timing.attempts : 1);
         if (!this.isOnline()) this.nextPollAt = this.clock.now() + this.timing.reconnectIntervalMs;
       } else {
         await this.nap.sleep(Math.max(1, this.nextPollAt - now));

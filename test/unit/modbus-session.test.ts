@@ -9,6 +9,15 @@ import { FAST_MODBUS_TIMING, modbusRig, timerClock } from '../helpers/barrier-ri
 
 type Rig = ReturnType<typeof modbusRig>;
 
+/** Session events as strings, in order. */
+function record(session: ModbusBoardSession): string[] {
+  const seen: string[] = [];
+  session.on('online', () => seen.push('online'));
+  session.on('offline', (reason) => seen.push(`offline ${reason}`));
+  session.on('inputs', (v) => seen.push(`inputs ${v.map((b) => (b ? 1 : 0)).join('')}`));
+  return seen;
+}
+
 describe('ModbusBoardSession against simulated relay boards', () => {
   let rig: Rig | undefined;
 
@@ -31,15 +40,6 @@ describe('ModbusBoardSession against simulated relay boards', () => {
     await rig.start();
     await vi.advanceTimersByTimeAsync(200);
     return rig;
-  }
-
-  /** Session events as strings, in order. */
-  function record(session: ModbusBoardSession): string[] {
-    const seen: string[] = [];
-    session.on('online', () => seen.push('online'));
-    session.on('offline', (reason) => seen.push(`offline ${reason}`));
-    session.on('inputs', (v) => seen.push(`inputs ${v.map((b) => (b ? 1 : 0)).join('')}`));
-    return seen;
   }
 
   it('polls the inputs and reports each change once', async () => {
@@ -250,6 +250,41 @@ describe('ModbusBoardSession against a hand-made board', () => {
     const refused = session.writeCoil(0, true).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(500);
     expect(await refused).toMatchObject({ reason: 'exception', exceptionCode: 6 });
+    const stopped = session.stop();
+    await vi.advanceTimersByTimeAsync(200);
+    await stopped;
+    await line.stop();
+  });
+
+  it('is never offline at start for a board that misses its first reply but answers the resend', async () => {
+    const bus = new MemoryBus();
+    const board = bus.attach('board');
+    await board.open();
+    let polls = 0;
+    board.onData((bytes) => {
+      const decoded = decodeRequest(decodeAdu(bytes));
+      if (decoded.kind !== 'request' || polls++ === 0) return; // the first probe goes unanswered
+      const reply = encodeResponse(decoded.request, { kind: 'bits', values: [false] });
+      setTimeout(() => void board.write(reply), 3);
+    });
+    const line = new HalfDuplexLine(bus.attach('master'), {
+      baudRate: 19200,
+      idleGapCharacters: 4,
+      clock: timerClock,
+    });
+    const session = new ModbusBoardSession({
+      line,
+      board: { unit: 1, name: 'slow-start', inputs: { address: 0, count: 1 } },
+      timing: FAST_MODBUS_TIMING,
+      clock: timerClock,
+    });
+    const seen = record(session);
+    await line.start();
+    session.start();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(seen[0]).toBe('online');
+    expect(seen.some((e) => e.startsWith('offline'))).toBe(false);
+    expect(session.counters.retries).toBeGreaterThanOrEqual(1);
     const stopped = session.stop();
     await vi.advanceTimersByTimeAsync(200);
     await stopped;
