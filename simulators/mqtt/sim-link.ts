@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { connect, type MqttClient } from 'mqtt';
 
+/** How long `stop()` waits for the goodbye's PUBACK and the DISCONNECT before dropping the link. */
+const STOP_WAIT_MS = 2000;
 /** How a simulated device reaches its broker. */
 export interface SimConnection {
   /** `mqtt://127.0.0.1:1883`, `ws://…`, `mqtts://…` */
@@ -111,9 +113,22 @@ export class SimLink extends EventEmitter<SimLinkEvents> {
     const client = this.client;
     if (!client) return;
     this.client = undefined;
-    if (goodbye && client.connected)
-      await client.publishAsync(goodbye.topic, goodbye.payload, { qos: 1, retain: true });
-    await client.endAsync();
+    // A broker that just died leaves the client "connected" until its keepalive notices: the
+    // goodbye's PUBACK would never come. Bounded, then the connection is dropped as by a crash.
+    const polite = (async () => {
+      if (goodbye && client.connected)
+        await client.publishAsync(goodbye.topic, goodbye.payload, { qos: 1, retain: true });
+      await client.endAsync();
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), STOP_WAIT_MS);
+    });
+    try {
+      if ((await Promise.race([polite, late])) === 'late') await client.endAsync(true);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The connection dies without DISCONNECT: the broker publishes the will. No reconnect. */
