@@ -9,12 +9,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LED_COLOR } from '../../drivers/osdp/messages/codes.js';
 import { MemoryBus as Rs485Line } from '../../drivers/transport/memory-bus.js';
+import { buildApiServer } from '../../gateway/api/server.js';
+import { ApiUserStore } from '../../gateway/api/users.js';
 import { DeviceHost } from '../../gateway/devices/device-host.js';
 import type { JournalEntry, JournalEventType } from '../../gateway/journal/events.js';
 import { createLogger } from '../../gateway/logging.js';
 import { PatrolWatch } from '../../gateway/patrol/patrol-watch.js';
+import { renderText } from '../../gateway/reports/render.js';
 import { shiftReport } from '../../gateway/reports/shift-report.js';
+import { siteShiftReport } from '../../gateway/reports/site-shift-report.js';
 import type { Site } from '../../gateway/site.js';
+import { hashPassword } from '../../gateway/util/password.js';
 import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
 import { SimulatedPd } from '../../simulators/osdp/pd-responder.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -35,6 +40,13 @@ type Station = (typeof STATIONS)[number];
 type Card = (typeof CARDS)[keyof typeof CARDS];
 
 const log = createLogger({ level: 'silent' });
+const API_CONFIG = {
+  host: '127.0.0.1',
+  port: 0,
+  sessionIdleMinutes: 60,
+  sessionHours: 12,
+  login: { maxFailures: 3, windowMinutes: 15, lockMinutes: 15 },
+};
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -204,5 +216,63 @@ describe('patrol rounds through OSDP readers at the stations', () => {
       'pending',
     ]);
     expect(after?.rounds[3]).toMatchObject({ onTime: 1 });
+  });
+  it('gives the handover report, after a restart, the rounds, a breach, its acknowledgement at the handover, and who was on duty', async () => {
+    const t = await setUp();
+    const site = t.gateway.site;
+    expect(await t.present('guardhouse', CARDS.guard, '08:02')).toBe(LED_COLOR.GREEN);
+    expect(await t.present('garden', CARDS.guard, '08:10')).toBe(LED_COLOR.GREEN);
+    expect(await t.present('garage', CARDS.guard, '08:31')).toBe(LED_COLOR.GREEN);
+    // A quarantined household's door left open, as the door watch journals it
+    // (test/integration/mqtt-household-doors.test.ts raises it through a real Zigbee sensor).
+    const breach = site.journal.append('alarm', at('08:40'), {
+      code: 'QUARANTINE_BREACH',
+      severity: 'critical',
+      detail: { household: 'h-1', order: 'q-1', openMs: 75_000, device: 'door-h-1' },
+    });
+    site.checkpoint.catchUp();
+    // The incoming guard takes over on the dashboard: refused until the breach is acknowledged.
+    t.clock.time = at('09:05');
+    const users = new ApiUserStore(site.db);
+    users.add(
+      'li',
+      'operator',
+      await hashPassword('correct horse battery', { N: 2 ** 10, r: 8, p: 1 }),
+      t.clock.time,
+    );
+    const api = await buildApiServer({ site, config: API_CONFIG, users, log });
+    cleanups.push(() => api.close());
+    const login = await api.inject({
+      method: 'POST',
+      url: '/api/session',
+      payload: { user: 'li', password: 'correct horse battery' },
+    });
+    const headers = { authorization: `Bearer ${login.json().token}` };
+    const handover = (acknowledge: number[]) =>
+      api.inject({ method: 'POST', url: '/api/duty/handover', headers, payload: { acknowledge } });
+    expect((await handover([])).statusCode).toBe(409);
+    expect((await handover([breach.seq])).statusCode).toBe(200);
+
+    await t.gateway.stop();
+    const restarted = t.rig.reopen();
+    const report = siteShiftReport(restarted, { date: DATE, shift: 'day' });
+    expect(report.patrol.routes[0]?.rounds[0]).toMatchObject({
+      start: at('08:00'),
+      status: 'done',
+      onTime: 2,
+    });
+    expect(report.counts.alarms.byCode).toMatchObject({ QUARANTINE_BREACH: 1 });
+    expect(report.counts.alarms.acknowledged).toBe(1);
+    expect(report.duty).toEqual({
+      spells: [
+        { guard: 'g-1', via: 'card', from: at('08:02'), until: null },
+        { guard: 'li', via: 'dashboard', from: at('09:05'), until: null },
+      ],
+      handovers: [{ guard: 'li', at: at('09:05'), acknowledged: [breach.seq] }],
+      unattendedAlarms: 0,
+    });
+    const text = renderText(report);
+    expect(text).toContain('隔离户开门 Quarantine breach (QUARANTINE_BREACH): 1');
+    expect(text).toContain(`接班 handover 09:05 li: 确认报警 acknowledged 1 (#${breach.seq})`);
   });
 });
