@@ -60,7 +60,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination =
     options.destination ??
     pino.destination(
-      options.file === undefined ? { dest: 2, sync: true } : { dest: options.file, sync: true, mkdir: true },
+      options.file === undefined
+        ? { dest: 2, sync: true }
+        : { dest: options.file, sync: true, mkdir: true, mode: 0o600 },
     );
   const logger: Namespaced = pino(
     {
