@@ -22,6 +22,7 @@ import {
   serialLineSchema,
 } from './devices-schema.js';
 import { dutySchema } from './duty-schema.js';
+import { freshnessSchema } from './freshness-schema.js';
 import { mqttSchema } from './mqtt-schema.js';
 import { passesSchema } from './passes-schema.js';
 import { checkStations, patrolSchema, stationsSchema } from './stations-schema.js';
@@ -475,6 +476,11 @@ export const configSchema = z
     passes: passesSchema
       .prefault({})
       .describe('Signed QR passes: trusted issuer keys, revocations, dynamic codes (docs/passes.md).'),
+    freshness: freshnessSchema
+      .prefault({})
+      .describe(
+        'Stale registry, revocations or keys: dashboard, alarm and stale policy (docs/freshness.md).',
+      ),
     log: z
       .strictObject({
         level: z.enum(LOG_LEVELS).default('info').describe('Lowest level written to the log.'),

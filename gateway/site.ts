@@ -1,3 +1,4 @@
+import { freshnessPolicyOf } from '../config/freshness-schema.js';
 import { loadConfig } from '../config/load.js';
 import { type GatewardenConfig, policyFromConfig } from '../config/schema.js';
 import { Checkpoint } from './checkpoint/checkpoint.js';
@@ -78,6 +79,8 @@ export class Site {
     let p = this.policies.get(mode);
     if (!p) {
       p = policyFromConfig(this.config, mode);
+      const freshness = freshnessPolicyOf(this.config.freshness);
+      if (freshness !== undefined) p.freshness = freshness;
       this.policies.set(mode, p);
     }
     return p;

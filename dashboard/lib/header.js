@@ -1,8 +1,10 @@
 /**
  * The top bar and the banners: site, shift, user and role, today's counts, whether the live
  * socket is up (with the "reconnecting" banner once a connection was lost), the fire banner,
- * and a short-lived toast for what an action did.
+ * the stale-data banner (`site.stale`, docs/freshness.md), and a short-lived toast for what an
+ * action did.
  */
+import { formatDateTime } from './clock.js';
 import { byId } from './dom.js';
 import { pick, t } from './i18n.js';
 
@@ -13,6 +15,16 @@ export function renderHeader(me, site, today) {
   byId('today').textContent = today
     ? `${t('header.today')}: ${t('header.granted')} ${today.granted} · ${t('header.refused')} ${today.refused}`
     : '';
+  renderStale(site.stale);
+}
+
+/** `stale`: GET /api/site's `{ since, refreshedAt, policy }`, or null when the data are fresh. */
+function renderStale(stale) {
+  const banner = byId('stale-banner');
+  banner.hidden = !stale;
+  if (!stale) return;
+  const since = stale.refreshedAt === null ? t('stale.never') : formatDateTime(stale.refreshedAt);
+  banner.textContent = `${t('stale.banner')} (${t('stale.refreshed')} ${since}) ${t(`stale.policy.${stale.policy}`)}`;
 }
 
 /** `fresh`: a new login, whose first connection is not a reconnection. */

@@ -17,6 +17,21 @@ export const TEXTS = {
   'live.connected': { zh: '实时', en: 'Live' },
   'live.down': { zh: '离线', en: 'Offline' },
   'fire.active': { zh: '消防报警：全部通道已放行', en: 'Fire alarm: every lane is released' },
+  'stale.banner': {
+    zh: '登记数据过期：名册、注销名单或密钥未按时从上级更新',
+    en: 'Registry data out of date: registry, revocations or keys not refreshed from upstream',
+  },
+  'stale.refreshed': { zh: '最近更新', en: 'last refreshed' },
+  'stale.never': { zh: '从未', en: 'never' },
+  'stale.policy.residents-cards': {
+    zh: '现仅住户及工作人员刷卡、刷身份证通行；二维码、访客、车辆须值班员处理。',
+    en: "Only residents' and staff cards and ID cards pass; QR passes, visitors and vehicles go to the guard.",
+  },
+  'stale.policy.deny-qr': { zh: '二维码通行证暂停使用。', en: 'Signed QR passes are refused.' },
+  'stale.policy.warn-only': {
+    zh: '照常通行，每次通行均标记。',
+    en: 'Passes as usual; each decision is marked.',
+  },
   'role.operator': { zh: '值班员', en: 'operator' },
   'role.technician': { zh: '技术员', en: 'technician' },
   'role.admin': { zh: '管理员', en: 'admin' },

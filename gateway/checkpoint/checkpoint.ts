@@ -116,6 +116,11 @@ export class Checkpoint {
     return this.state.fireActive;
   }
 
+  /** The freshness facts folded from the journal (see SiteState.dataRefreshedAt, staleAlarmedFor). */
+  freshness(): { refreshedAt: number | undefined; alarmedFor: number | undefined } {
+    return { refreshedAt: this.state.dataRefreshedAt, alarmedFor: this.state.staleAlarmedFor };
+  }
+
   /**
    * Decides a request, journals the decision durably, then updates the state. Credential
    * values are brought to the registry's normal form here, whatever device read them.

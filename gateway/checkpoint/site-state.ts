@@ -1,4 +1,5 @@
 import type { SiteMode } from '../domain/model.js';
+import { isRefresh } from '../freshness/freshness.js';
 import type { JournalEntry } from '../journal/events.js';
 import { HOUSEHOLD_IDS, SUBJECT_IDS } from '../registry/dense-ids.js';
 import type { DenyCode } from '../rules/reasons.js';
@@ -56,6 +57,13 @@ const CREDENTIAL_FAULTS: ReadonlySet<DenyCode> = new Set([
 export class SiteState {
   mode: SiteMode;
   fireActive = false;
+  /**
+   * The newest refresh of the registry, revocations or keys (freshness/freshness.ts `isRefresh`):
+   * the `at` of the last such operator entry in journal order; undefined: none yet.
+   */
+  dataRefreshedAt: number | undefined;
+  /** `detail.refreshedAt` of the last DATA_STALE alarm (0: raised while never refreshed). */
+  staleAlarmedFor: number | undefined;
   private readonly temperatures = new Map<string, TemperatureReading[]>();
   /**
    * Per lane, the last reading marked `required` until a `taken` one or an allowed pass at the
@@ -118,10 +126,16 @@ export class SiteState {
             ? this.outside.get(a.subjectId)
             : undefined;
         if (out) out.overdueAlarmed = true;
+        if (a.code === 'DATA_STALE' && typeof a.detail?.refreshedAt === 'number')
+          this.staleAlarmedFor = a.detail.refreshedAt;
+        break;
+      }
+      case 'operator': {
+        const { action, operator } = (entry as JournalEntry<'operator'>).payload;
+        if (isRefresh(action, operator)) this.dataRefreshedAt = entry.at;
         break;
       }
       case 'alarm_ack':
-      case 'operator':
       case 'device':
         break;
     }
@@ -184,6 +198,9 @@ export class SiteState {
       lane: ref.lane,
       get fireAlarm() {
         return state.fireActive;
+      },
+      get dataRefreshedAt() {
+        return state.dataRefreshedAt;
       },
       latestTemperature(at) {
         const list = state.temperatures.get(laneId);

@@ -30,6 +30,7 @@ export const DENY_CODES = [
   'ANTI_PASSBACK',
   'INVALID_SIGNATURE',
   'REPLAYED_CODE',
+  'DATA_STALE',
 ] as const;
 
 export const GRANT_CODES = [
@@ -48,7 +49,7 @@ export const GRANT_CODES = [
  * in raises an alarm. A notice code may share its name with a deny code when RULES.md gives
  * one code both outcomes (QUARANTINED: denied out, let in with an alarm).
  */
-export const NOTICE_CODES = ['QUARANTINED', 'FEVER'] as const;
+export const NOTICE_CODES = ['QUARANTINED', 'FEVER', 'DATA_STALE'] as const;
 
 export type DenyCode = (typeof DENY_CODES)[number];
 export type GrantCode = (typeof GRANT_CODES)[number];
@@ -90,6 +91,7 @@ export const REASON_MESSAGES: Readonly<Record<ReasonCode, Message>> = {
   ANTI_PASSBACK: { zh: '此证件已入场，未曾离开', en: 'Credential already inside (anti-passback)' },
   INVALID_SIGNATURE: { zh: '二维码无效', en: 'QR pass signature invalid' },
   REPLAYED_CODE: { zh: '二维码已使用或已过期', en: 'QR code already used or out of its time step' },
+  DATA_STALE: { zh: '登记数据过期，请联系值班员', en: 'Registry data out of date: see the guard' },
   RESIDENT: { zh: '住户，请通行', en: 'Resident: please pass' },
   STAFF: { zh: '工作人员，请通行', en: 'Staff: please pass' },
   VISITOR_ESCORTED: { zh: '访客（有陪同），请通行', en: 'Escorted visitor: please pass' },
@@ -129,11 +131,16 @@ export const REASON_TITLES: Readonly<Record<DenyCode, Message>> = {
   ANTI_PASSBACK: { zh: '防潜回', en: 'Anti-passback' },
   INVALID_SIGNATURE: { zh: '二维码签名无效', en: 'QR signature invalid' },
   REPLAYED_CODE: { zh: '二维码重复使用', en: 'QR code replayed' },
+  DATA_STALE: { zh: '登记数据过期', en: 'Registry data out of date' },
 };
 
 export const NOTICE_MESSAGES: Readonly<Record<NoticeCode, Message>> = {
   QUARANTINED: { zh: '居家隔离人员返家，已报警', en: 'Home-quarantined person returning: alarm raised' },
   FEVER: { zh: '发热人员，已报警', en: 'Person with fever passed under override: alarm raised' },
+  DATA_STALE: {
+    zh: '登记数据过期，本次通行已记录',
+    en: 'Registry data out of date: decision recorded as such',
+  },
 };
 
 const denySet: ReadonlySet<string> = new Set(DENY_CODES);

@@ -1,6 +1,7 @@
 import { BUILDING_SEALED, NOT_THIS_BUILDING } from './building-rules.js';
 import { homeQuarantineOnly, isInForce } from './entrance.js';
 import { isValidAt } from './facts.js';
+import { DATA_STALE } from './freshness-rule.js';
 import {
   ALL,
   CLOSED,
@@ -236,4 +237,5 @@ export const RULES: readonly Rule[] = [
         : undefined;
     },
   },
+  DATA_STALE,
 ];

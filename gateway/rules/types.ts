@@ -13,6 +13,7 @@ import type {
   Vehicle,
   VisitorRegistration,
 } from '../domain/model.js';
+import type { FreshnessPolicy } from '../freshness/freshness.js';
 import type { DenyCode, GrantCode, Message, NoticeCode } from './reasons.js';
 
 /** Thresholds the rules apply; built from the configuration's `policy` section. All durations in ms. */
@@ -36,6 +37,11 @@ export interface Policy {
    * before it existed (tests, tools): the same as `enabled: false`.
    */
   remeasure?: RemeasurePolicy;
+  /**
+   * The freshness check of the registry, revocations and keys (DATA_STALE); absent: off, as in
+   * policies built by hand before it existed. The fact comes in `LaneContext.dataRefreshedAt`.
+   */
+  freshness?: FreshnessPolicy;
 }
 
 /**
@@ -165,6 +171,12 @@ export interface LaneContext {
   householdExits(householdId: string, since: number, householdIndex?: number): number;
   /** True when this QR code id was already accepted once (replay). */
   codeSeen(codeId: string): boolean;
+  /**
+   * The instant of the newest journaled refresh of the registry, revocations or keys
+   * (freshness/freshness.ts); undefined when there was none, or when the context does not
+   * know (hand-built contexts): with `Policy.freshness` set, both read as stale.
+   */
+  readonly dataRefreshedAt?: number | undefined;
 }
 
 export interface PresentedCredential {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SHIFT_IDS, SITE_MODES } from '../../domain/model.js';
+import { staleStatus } from '../../freshness/freshness.js';
 import { applyRequest } from '../../mqtt/upstream/requests-apply.js';
 import { ALARM_LABELS, MODE_LABELS } from '../../reports/labels.js';
 import { renderText } from '../../reports/render.js';
@@ -27,6 +28,12 @@ export function siteRoutes(app: Api, { site, devices, actuate }: ApiContext): vo
         name: site.config.site.name,
         mode: site.checkpoint.mode,
         fire: site.checkpoint.fireActive,
+        // Null when fresh or when freshness is off (docs/freshness.md).
+        stale: staleStatus(
+          site.policy(site.checkpoint.mode).freshness,
+          site.checkpoint.freshness().refreshedAt,
+          site.now(),
+        ),
         feverThresholdC: site.config.policy.feverThresholdC,
         timezone: site.config.site.timezone,
         shift: site.shiftNow(),

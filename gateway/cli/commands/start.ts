@@ -7,6 +7,7 @@ import { ApiUserStore } from '../../api/users.js';
 import { DeviceHost } from '../../devices/device-host.js';
 import { DutyWatch } from '../../duty/duty-watch.js';
 import { GatewardenError } from '../../errors.js';
+import { checkFreshness } from '../../freshness/freshness-watch.js';
 import { verifyJournal } from '../../journal/verify.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
 import { LiveFeed } from '../../mqtt/live-feed.js';
@@ -90,7 +91,7 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   const tick = setInterval(
     () =>
       guard(loopLog, () => {
-        for (const alarm of [...site.checkpoint.tick(), duty.check()])
+        for (const alarm of [...site.checkpoint.tick(), duty.check(), checkFreshness(site)])
           if (alarm !== undefined) loopLog.warn({ seq: alarm.seq, code: alarm.payload.code }, 'alarm raised');
       }),
     TICK_MS,
