@@ -6,6 +6,7 @@ import { registerMqttSims } from './mqtt-command.js';
 import { registerOnvif } from './onvif-command.js';
 import { registerOsdp } from './osdp-command.js';
 import { registerQr } from './qr-command.js';
+import { registerScenario } from './scenario-command.js';
 import { registerSite } from './site-command.js';
 import { registerThermometer } from './thermometer-command.js';
 
@@ -34,6 +35,7 @@ registerMqttSims(program);
 registerOnvif(program);
 registerThermometer(program);
 registerSite(program);
+registerScenario(program);
 
 try {
   await program.parseAsync(process.argv);
