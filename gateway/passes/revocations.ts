@@ -21,7 +21,8 @@ export interface Revocation {
 export const REVOCATIONS_HEADER =
   '# gatewarden pass revocations: <pass id> <revoked at, ISO 8601> [# note]\n';
 
-const LINE = /^(\S+)\s+(\S+)(?:\s+#\s?(.*))?$/;
+// `s`: a note may hold U+2028/U+2029, which `.` would not match without it (the whole list then failed).
+const LINE = /^(\S+)\s+(\S+)(?:\s+#\s?(.*))?$/s;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 export function parseRevocations(
