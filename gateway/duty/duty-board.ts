@@ -11,7 +11,7 @@ export class DutyBoard {
   private shift!: DutyShift;
   private window!: { from: number; to: number };
   private entries: JournalEntry<'duty'>[] = [];
-  private cached: Roster | undefined;
+  private cached: { roster: Roster; guards: readonly string[] } | undefined;
 
   constructor(
     private readonly timezone: string,
@@ -29,14 +29,21 @@ export class DutyBoard {
     this.cached = undefined;
   }
 
-  /** Guard ids on duty now, in the order they came on duty. */
-  guards(): string[] {
-    return this.roster().guards.map((g) => g.guard);
+  /** Guard ids on duty now, in the order they came on duty (the same array until a change). */
+  guards(): readonly string[] {
+    return this.current().guards;
   }
 
   roster(): Roster {
+    return this.current().roster;
+  }
+
+  private current() {
     this.rollOver();
-    this.cached ??= rosterOf(this.entries, this.shift, this.window.from);
+    if (this.cached === undefined) {
+      const roster = rosterOf(this.entries, this.shift, this.window.from);
+      this.cached = { roster, guards: roster.guards.map((g) => g.guard) };
+    }
     return this.cached;
   }
 

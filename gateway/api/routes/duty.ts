@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dutyShiftAt, dutyWindow } from '../../duty/duty-roster.js';
 import { GatewardenError } from '../../errors.js';
-import { ALARM_LABELS } from '../../reports/labels.js';
+import { alarmTitle } from '../../mqtt/live-feed-messages.js';
 import { acknowledgeAlarm, alarmsOf, OPEN_ALARM_HOURS, openAlarms } from '../alarms.js';
 import { problem } from '../problems.js';
 import type { Api, ApiContext } from '../server.js';
@@ -10,9 +10,10 @@ import { unreachable } from './session.js';
 
 const DUTY = ['operator', 'admin'] as const;
 
-function alarmTitle(code: string): string {
-  const label = (ALARM_LABELS as Record<string, { zh: string } | undefined>)[code];
-  return label === undefined ? code : `${code} ${label.zh}`;
+/** `CODE 中文` for a problem line: the same titles the live alarm stream carries. */
+function alarmName(code: string): string {
+  const title = alarmTitle(code);
+  return title === null ? code : `${code} ${title.zh}`;
 }
 const note = z.string().trim().max(500).optional();
 
@@ -126,7 +127,7 @@ export function dutyRoutes(app: Api, { site }: ApiContext): void {
           problem('HANDOVER_OPEN_ALARMS', `${unseen.length} open alarms must be acknowledged first`, {
             problems: unseen.map((a) => ({
               field: 'body.acknowledge',
-              message: `alarm ${a.seq} (${alarmTitle(a.code)}) is open`,
+              message: `alarm ${a.seq} (${alarmName(a.code)}) is open`,
             })),
           }),
         );
