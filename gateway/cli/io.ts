@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatewardenError } from '../errors.js';
-import { Site } from '../site.js';
+import type { Site } from '../site.js';
 
 /** The repository (or installed package) root: dist/gateway/cli/io.js → three levels up. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -12,13 +12,18 @@ export interface GlobalOptions {
   config: string;
 }
 
-export function openSite(options: GlobalOptions): Site {
+/**
+ * Opens the site (configuration, database, journal, registry). Imported on first use, so that
+ * `--help` and bad usage answer without loading the database driver and the schemas.
+ */
+export async function openSite(options: GlobalOptions): Promise<Site> {
+  const { Site } = await import('../site.js');
   return new Site({ configPath: options.config });
 }
 
 /** Runs `fn` with an open site and always closes it. */
 export async function withSite<T>(options: GlobalOptions, fn: (site: Site) => T | Promise<T>): Promise<T> {
-  const site = openSite(options);
+  const site = await openSite(options);
   try {
     return await fn(site);
   } finally {

@@ -12,7 +12,7 @@ import { registerQuarantine } from './commands/quarantine.js';
 import { registerReading } from './commands/reading.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerReport } from './commands/report.js';
-import { registerStart } from './commands/start.js';
+import { registerStart } from './commands/start-command.js';
 import { registerTelemetry } from './commands/telemetry.js';
 import { registerVisitor } from './commands/visitor.js';
 import { DEFAULT_CONFIG, type GlobalOptions } from './io.js';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../../../drivers/shared/clock.js';
 import { buildApiServer } from '../../api/server.js';
 import { ApiUserStore } from '../../api/users.js';
+import { logJournalOutage } from '../../checkpoint/journal-outage-log.js';
 import { DeviceHost } from '../../devices/device-host.js';
 import { DutyWatch } from '../../duty/duty-watch.js';
 import { GatewardenError } from '../../errors.js';
@@ -23,17 +23,9 @@ const FOLLOW_MS = 1000;
 /** How often overdue returns are checked. */
 const TICK_MS = 30_000;
 
-export function registerStart(program: Command, globals: () => GlobalOptions): void {
-  program
-    .command('start')
-    .description('Run the gateway on the configuration until Ctrl-C (SIGINT) or SIGTERM')
-    .action(async () => {
-      await startGateway(globals());
-    });
-}
-
-async function startGateway(globals: GlobalOptions): Promise<void> {
-  const site = openSite(globals);
+/** `gatewarden start`: loaded only when that command runs (see start-command.ts). */
+export async function startGateway(globals: GlobalOptions): Promise<void> {
+  const site = await openSite(globals);
   const log = createLogger({
     level: site.config.log.level,
     site: site.config.site.id,
@@ -78,6 +70,7 @@ async function startGateway(globals: GlobalOptions): Promise<void> {
   await mqtt.start((laneId, decision) => devices.port.actuate(laneId, decision));
   const api = await startApi(site, log, devices);
   const loopLog = childLogger(log, 'checkpoint');
+  site.checkpoint.onJournalOutage((event) => logJournalOutage(loopLog, event));
   const follow = setInterval(
     () =>
       guard(loopLog, () => {
