@@ -28,7 +28,7 @@ import {
 const OUTAGE_MS = Number(process.env.GATEWARDEN_TEST_UPSTREAM_OUTAGE_SECONDS ?? 3) * 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Every journal entry arrived, first arrivals in seq order, each with the journal's content. */
+/** Every journal entry arrived, first arrivals in seq order, each with its content and chain links. */
 function expectAllDelivered(journal: TempJournal, consumer: UpstreamConsumer): void {
   const lastSeq = journal.journal.lastSeq();
   expect(consumer.malformed).toEqual([]);
@@ -42,6 +42,8 @@ function expectAllDelivered(journal: TempJournal, consumer: UpstreamConsumer): v
       gateway: 'north',
       site: SITE_ID,
       payload: entry.payload,
+      prevHash: entry.prevHash,
+      hash: entry.hash,
       topic: `${BASE}/journal/${entry.type}`,
     });
   }

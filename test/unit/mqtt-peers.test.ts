@@ -42,8 +42,8 @@ afterEach(async () => {
 
 /** What the journal publisher sends for a decision entry of gateway `gateway`. */
 function message(entry: JournalEntry, gateway = 'a') {
-  const { seq, at, type, payload } = entry;
-  return { seq, at, type, gateway, site: SITE_ID, payload };
+  const { seq, at, type, payload, prevHash, hash } = entry;
+  return { seq, at, type, gateway, site: SITE_ID, payload, prevHash, hash };
 }
 
 async function publish(entry: JournalEntry, gateway = 'a', body: unknown = message(entry, gateway)) {

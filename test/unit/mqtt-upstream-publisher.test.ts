@@ -123,6 +123,8 @@ describe('JournalPublisher', () => {
       gateway: 'north',
       site: 'maple',
       payload: { code: 'DOOR_HELD_OPEN', severity: 'warning', laneId: 'north-ped-in' },
+      prevHash: '0'.repeat(64),
+      hash: [...journal.iterate(0)][0]?.hash,
     });
     expect(bus.memory.published[1]?.topic).toBe('gatewarden/maple/north/journal/device');
     expect(publisher.status()).toMatchObject({
