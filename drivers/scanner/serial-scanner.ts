@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { ByteTransport } from '../transport/byte-transport.js';
-import { KeepOpen } from './keep-open.js';
 import { type FramedLine, LineFramer, type Terminator } from './line-framer.js';
 import { DuplicateFilter, decodeScanBytes, type ScanEncoding } from './scan-text.js';
 import {
@@ -12,6 +11,7 @@ import {
   type ScannerEvents,
   type ScanRejection,
 } from './scanner.js';
+import { SerialLineReader } from './serial-line-reader.js';
 
 export interface SerialScannerOptions {
   /** The scanner's port alone: a `/dev/ttyACM*` (CDC-ACM) or `/dev/ttyUSB*`, or a pty end. */
@@ -45,21 +45,18 @@ export interface SerialScannerOptions {
 
 /**
  * A serial-mode QR/barcode scanner: lines over a ByteTransport it owns alone (it never writes),
- * kept open across unplugging (KeepOpen), framed by LineFramer, decoded and de-duplicated by
+ * read by SerialLineReader (kept open across unplugging, framed, timed out), decoded and de-duplicated by
  * scan-text.ts. Emits ScannerEvents. Logs rejections with reason and length only: the text of
  * a code never reaches a log line, not even a rejected one.
  */
 export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanner {
   readonly counters: ScannerCounters = newCounters();
-  private readonly link: KeepOpen;
+  private readonly reader: SerialLineReader;
   private readonly framer: LineFramer;
   private readonly duplicates: DuplicateFilter;
   private readonly clock: Clock;
-  private readonly timeoutMs: number;
   private readonly partialLine: 'discard' | 'flush';
   private readonly encoding: ScanEncoding;
-  private timer: unknown;
-  private online = false;
 
   constructor(private readonly options: SerialScannerOptions) {
     super();
@@ -68,7 +65,6 @@ export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanne
     if (terminator === 'none' && this.partialLine !== 'flush')
       throw new RangeError('terminator none needs partialLine flush: the timeout is what ends a code');
     this.clock = options.clock ?? systemClock;
-    this.timeoutMs = options.interCharTimeoutMs ?? 100;
     this.encoding = options.encoding ?? 'utf-8';
     this.framer = new LineFramer({
       terminator,
@@ -77,12 +73,29 @@ export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanne
       ...(options.suffix === undefined ? {} : { suffix: Buffer.from(options.suffix) }),
     });
     this.duplicates = new DuplicateFilter(options.duplicateWindowMs ?? 1000);
-    this.link = new KeepOpen(options.transport, {
-      reopenIntervalMs: options.reopenIntervalMs ?? 1000,
-      clock: this.clock,
-    });
-    this.link.onState((state, error) => this.onLink(state, error));
-    options.transport.onData((bytes) => this.onData(bytes));
+    this.reader = new SerialLineReader(
+      {
+        transport: options.transport,
+        framer: this.framer,
+        interCharTimeoutMs: options.interCharTimeoutMs ?? 100,
+        reopenIntervalMs: options.reopenIntervalMs ?? 1000,
+        clock: this.clock,
+        what: 'scanner',
+        ...(options.log ? { log: options.log } : {}),
+      },
+      {
+        line: (line) => this.onLine(line),
+        silence: () => this.onSilence(),
+        up: () => {
+          this.counters.reconnects = this.reader.reopens;
+          this.emit('online');
+        },
+        // A code cut off by the unplug is not completed by bytes after the replug (the reader dropped it).
+        down: (reason) => {
+          this.emit('offline', reason);
+        },
+      },
+    );
   }
 
   get deviceName(): string {
@@ -90,7 +103,7 @@ export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanne
   }
 
   get isOnline(): boolean {
-    return this.online;
+    return this.reader.isOnline;
   }
 
   /** Bytes of a partial line held now (for tests of the memory bound). */
@@ -99,40 +112,14 @@ export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanne
   }
 
   start(): Promise<boolean> {
-    return this.link.start();
+    return this.reader.start();
   }
 
-  async stop(): Promise<void> {
-    this.clearTimer();
-    this.framer.discard();
-    this.online = false;
-    await this.link.stop();
-  }
-
-  private onLink(state: 'up' | 'down', error?: Error): void {
-    this.online = state === 'up';
-    if (state === 'up') {
-      this.counters.reconnects = this.link.reopens;
-      this.options.log?.info({ port: this.deviceName }, 'scanner online');
-      this.emit('online');
-      return;
-    }
-    // A code cut off by the unplug is not completed by bytes after the replug.
-    this.clearTimer();
-    this.framer.discard();
-    const reason = error?.message ?? 'closed';
-    this.options.log?.warn({ port: this.deviceName, reason }, 'scanner offline');
-    this.emit('offline', reason);
-  }
-
-  private onData(bytes: Buffer): void {
-    for (const line of this.framer.push(bytes)) this.onLine(line);
-    this.clearTimer();
-    if (this.framer.inLine) this.timer = this.clock.setTimeout(() => this.onSilence(), this.timeoutMs);
+  stop(): Promise<void> {
+    return this.reader.stop();
   }
 
   private onSilence(): void {
-    this.timer = undefined;
     if (this.partialLine === 'flush') {
       const line = this.framer.flush();
       if (line) this.onLine(line);
@@ -170,10 +157,5 @@ export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanne
     else if (rejection.reason === 'empty') log?.debug(fields, 'empty line ignored');
     else log?.warn(fields, 'scanned code rejected');
     this.emit('rejected', rejection);
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
   }
 }

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { TextDecoder } from 'node:util';
 import type { Logger } from 'pino';
-import { KeepOpen } from '../scanner/keep-open.js';
 import { type FramedLine, LineFramer } from '../scanner/line-framer.js';
+import { SerialLineReader } from '../scanner/serial-line-reader.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { ByteTransport } from '../transport/byte-transport.js';
 import { type ParsedLine, type ReadingLineOptions, readingLineParser } from './reading-line.js';
@@ -37,9 +37,9 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 /**
- * A handheld thermometer on its own serial / USB-serial port (it never writes): lines kept open
- * across unplugging (KeepOpen, shared with the serial scanner), framed by LineFramer, each
- * parsed by reading-line.ts into a `reading` or a `refused`.
+ * A handheld thermometer on its own serial / USB-serial port (it never writes): lines read by
+ * SerialLineReader (kept open across unplugging, framed, timed out; shared with the serial
+ * scanner), each parsed by reading-line.ts into a `reading` or a `refused`.
  *
  * Line ends: devices end a reading with CR, LF or CR LF and the configuration does not say
  * which, so every CR is read as an LF before framing. A CR LF then ends a line and leaves an
@@ -51,27 +51,43 @@ const LF = 0x0a;
 export class SerialThermometer extends EventEmitter<ThermometerEvents> implements Thermometer {
   readonly counters: ThermometerCounters = { readings: 0, refused: 0, reconnects: 0 };
   readonly refusals: Partial<Record<LineRefusalReason, number>> = {};
-  private readonly link: KeepOpen;
+  private readonly reader: SerialLineReader;
   private readonly framer: LineFramer;
   private readonly parse: (line: string) => ParsedLine;
   private readonly decoder = new TextDecoder('utf-8');
   private readonly clock: Clock;
-  private readonly timeoutMs: number;
-  private timer: unknown;
-  private online = false;
 
   constructor(private readonly options: SerialThermometerOptions) {
     super();
     this.parse = readingLineParser(options.lines);
     this.clock = options.clock ?? systemClock;
-    this.timeoutMs = options.interCharTimeoutMs ?? 100;
     this.framer = new LineFramer({ terminator: 'lf', maxLength: options.maxLength ?? 64 });
-    this.link = new KeepOpen(options.transport, {
-      reopenIntervalMs: options.reopenIntervalMs ?? 1000,
-      clock: this.clock,
-    });
-    this.link.onState((state, error) => this.onLink(state, error));
-    options.transport.onData((bytes) => this.onData(bytes));
+    this.reader = new SerialLineReader(
+      {
+        transport: options.transport,
+        framer: this.framer,
+        interCharTimeoutMs: options.interCharTimeoutMs ?? 100,
+        reopenIntervalMs: options.reopenIntervalMs ?? 1000,
+        clock: this.clock,
+        what: 'thermometer',
+        ...(options.log ? { log: options.log } : {}),
+        normalise: crAsLf,
+      },
+      {
+        line: (line) => this.onLine(line),
+        silence: () => {
+          const dropped = this.framer.discard();
+          if (dropped > 0) this.refuse({ reason: 'incomplete', length: dropped });
+        },
+        up: () => {
+          this.counters.reconnects = this.reader.reopens;
+          this.emit('online');
+        },
+        down: (reason) => {
+          this.emit('offline', reason);
+        },
+      },
+    );
   }
 
   get deviceName(): string {
@@ -79,48 +95,15 @@ export class SerialThermometer extends EventEmitter<ThermometerEvents> implement
   }
 
   get isOnline(): boolean {
-    return this.online;
+    return this.reader.isOnline;
   }
 
   start(): Promise<boolean> {
-    return this.link.start();
+    return this.reader.start();
   }
 
-  async stop(): Promise<void> {
-    this.clearTimer();
-    this.framer.discard();
-    this.online = false;
-    await this.link.stop();
-  }
-
-  private onLink(state: 'up' | 'down', error?: Error): void {
-    this.online = state === 'up';
-    if (state === 'up') {
-      this.counters.reconnects = this.link.reopens;
-      this.options.log?.info({ port: this.deviceName }, 'thermometer online');
-      this.emit('online');
-      return;
-    }
-    // A line cut off by the unplug is not completed by bytes after the replug.
-    this.clearTimer();
-    this.framer.discard();
-    const reason = error?.message ?? 'closed';
-    this.options.log?.warn({ port: this.deviceName, reason }, 'thermometer offline');
-    this.emit('offline', reason);
-  }
-
-  private onData(bytes: Buffer): void {
-    const lf = Buffer.from(bytes);
-    for (let i = 0; i < lf.length; i++) if (lf[i] === CR) lf[i] = LF;
-    for (const line of this.framer.push(lf)) this.onLine(line);
-    this.clearTimer();
-    if (this.framer.inLine) this.timer = this.clock.setTimeout(() => this.onSilence(), this.timeoutMs);
-  }
-
-  private onSilence(): void {
-    this.timer = undefined;
-    const dropped = this.framer.discard();
-    if (dropped > 0) this.refuse({ reason: 'incomplete', length: dropped });
+  stop(): Promise<void> {
+    return this.reader.stop();
   }
 
   private onLine(line: FramedLine): void {
@@ -145,9 +128,11 @@ export class SerialThermometer extends EventEmitter<ThermometerEvents> implement
     this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1;
     this.emit('refused', refusal);
   }
+}
 
-  private clearTimer(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
+/** Every CR read as an LF (see the class comment); a copy, the transport's buffer is not touched. */
+function crAsLf(bytes: Buffer): Buffer {
+  const lf = Buffer.from(bytes);
+  for (let i = 0; i < lf.length; i++) if (lf[i] === CR) lf[i] = LF;
+  return lf;
 }
