@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db.js';
 import { GatewardenError } from '../errors.js';
-import { canonicalJson, entryCanonical } from './canonical.js';
+import { canonicalJson, entryContent } from './canonical.js';
 import { CURSOR_SCHEMA, type CursorStatus, listCursors, SinkCursor } from './cursor.js';
 import type { JournalEntry, JournalEventMap, JournalEventType } from './events.js';
 
@@ -14,13 +14,22 @@ import type { JournalEntry, JournalEventMap, JournalEventType } from './events.j
  * that actuates a gate after `append` returned never opens it for an unrecorded pass.
  *
  * Integrity: `hash = sha256(prevHash + canonical({seq, at, type, payload}))`, hex, with a
- * genesis prevHash of 64 zeros; `journal_head` holds the newest (seq, hash) and is written in
+ * genesis prevHash of 64 zeros (readings: over their payload's digest instead, `entryContent` in
+ * canonical.ts, so that retention can drop the payload and keep the chain); `journal_head` holds the newest (seq, hash) and is written in
  * the same transaction, so deleting the newest rows is detectable as well (`verifyJournal`).
  * The chain detects edits, not a forger who rewrites the whole chain and the head: anchor the
  * head hash elsewhere (upstream) for that.
  *
  * Sequence numbers start at 1 and have no gaps. `at` is the event's epoch ms (not the append
  * time) and need not be monotonic. One process writes; others may read (WAL).
+ *
+ * Derived text (`telemetry` column): a renderer installed with `setTelemetryRenderer` is called
+ * with each entry inside its append transaction, and what it returns is stored beside the
+ * payload (NULL when none is installed, it returns undefined, or it throws: the append never
+ * fails for it). The column is NOT part of the hash chain: it is derived from the chained
+ * content, may be recomputed or cleared (`UPDATE journal SET telemetry = NULL`) at any time, and
+ * whoever drops or rewrites a payload (retention) clears it too. The sink's reader decides when
+ * it may use it (gateway/telemetry/prerender.ts).
  */
 
 /** A journal entry typed by its `type`: narrowing on `entry.type` narrows `entry.payload`. */
@@ -61,7 +70,8 @@ const SCHEMA = `
     type TEXT NOT NULL,
     payload TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    telemetry TEXT
   );
   CREATE INDEX IF NOT EXISTS journal_at ON journal (at);
   CREATE TABLE IF NOT EXISTS journal_head (
@@ -85,16 +95,21 @@ const TYPE_FILTER = 'type IN (SELECT value FROM json_each(?))';
 
 type Listener = JournalListenerMap['append'];
 
+/** Text derived from an entry at append time, stored unchained; see "Derived text" above. */
+export type TelemetryRenderer = (entry: AnyJournalEntry) => string | undefined;
+
 export class Journal {
   private readonly listeners: { event: keyof JournalListenerMap; listener: Listener; owner: unknown }[] = [];
   private readonly now: () => number;
   private readonly pageSize: number;
   private readonly onListenerError: NonNullable<JournalOptions['onListenerError']>;
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  private telemetryRenderer: TelemetryRenderer | undefined;
 
-  /** Creates the tables if needed and returns the journal over `db`. */
+  /** Creates the tables if needed (and the `telemetry` column of older journals) and returns the journal over `db`. */
   static open(db: Db, options: JournalOptions = {}): Journal {
     db.exec(SCHEMA + CURSOR_SCHEMA);
+    addTelemetryColumn(db);
     return new Journal(db, options);
   }
 
@@ -106,6 +121,11 @@ export class Journal {
     this.pageSize = options.pageSize ?? 500;
     this.onListenerError = options.onListenerError ?? defaultListenerError;
     this.stmt = prepareStatements(db);
+  }
+
+  /** Installs (or with undefined removes) the renderer of the `telemetry` column for later appends. */
+  setTelemetryRenderer(renderer: TelemetryRenderer | undefined): void {
+    this.telemetryRenderer = renderer;
   }
 
   /** Appends one entry and returns it once committed. Throws (nothing written) on an invalid payload. */
@@ -124,8 +144,9 @@ export class Journal {
       for (const item of prepared) {
         seq += 1;
         const prevHash = hash;
-        hash = chainHash(prevHash, entryCanonical(seq, item.at, item.type, item.payloadJson));
-        this.stmt.insert.run(seq, item.at, item.type, item.payloadJson, prevHash, hash);
+        hash = chainHash(prevHash, entryContent(seq, item.at, item.type, item.payloadJson));
+        const derived = this.telemetryText(seq, item, hash, prevHash);
+        this.stmt.insert.run(seq, item.at, item.type, item.payloadJson, prevHash, hash, derived);
         written.push({
           seq,
           at: item.at,
@@ -141,6 +162,26 @@ export class Journal {
     const entries = rows.map(toEntry);
     for (const entry of entries) this.emit(entry);
     return entries;
+  }
+
+  /** The renderer's text for the `telemetry` column; null without one, or when it fails. */
+  private telemetryText(seq: number, item: AppendItem, hash: string, prevHash: string): string | null {
+    const render = this.telemetryRenderer;
+    if (render === undefined) return null;
+    try {
+      return (
+        render({
+          seq,
+          at: item.at,
+          type: item.type,
+          payload: item.payload,
+          hash,
+          prevHash,
+        } as AnyJournalEntry) ?? null
+      );
+    } catch {
+      return null;
+    }
   }
 
   /** BEGIN IMMEDIATE: the head read and the writes cannot interleave with another writer. */
@@ -291,8 +332,8 @@ export class Journal {
 function prepareStatements(db: Db) {
   return {
     head: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM journal_head WHERE id = 1'),
-    insert: db.prepare<[number, number, string, string, string, string]>(
-      `INSERT INTO journal (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
+    insert: db.prepare<[number, number, string, string, string, string, string | null]>(
+      `INSERT INTO journal (${COLUMNS}, telemetry) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     setHead: db.prepare<[number, string]>(
       `INSERT INTO journal_head (id, seq, hash) VALUES (1, ?, ?)
@@ -331,7 +372,8 @@ function serialise(item: AppendItem): string {
   return canonicalJson(item.payload);
 }
 
-function toEntry(row: Row): AnyJournalEntry {
+/** The entry of a stored row (its payload parsed); JOURNAL_CORRUPT when the payload is not JSON. */
+export function toEntry(row: Row): AnyJournalEntry {
   let payload: unknown;
   try {
     payload = JSON.parse(row.payload);
@@ -348,6 +390,17 @@ function toEntry(row: Row): AnyJournalEntry {
     hash: row.hash,
     prevHash: row.prev_hash,
   } as AnyJournalEntry;
+}
+
+/** Journals made before the column get it (NULL in every old row); a concurrent opener may have added it first. */
+function addTelemetryColumn(db: Db): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(journal)').all();
+  if (columns.some((c) => c.name === 'telemetry')) return;
+  try {
+    db.exec('ALTER TABLE journal ADD COLUMN telemetry TEXT');
+  } catch (err) {
+    if (!/duplicate column/i.test((err as Error).message)) throw err;
+  }
 }
 
 function checkLimit(limit: number): void {

@@ -64,7 +64,8 @@ interface Draft {
 }
 
 export class PointMapper {
-  constructor(private readonly options: PointMapperOptions) {}
+  /** Read by the prerendered column's fingerprint (prerender.ts): the output depends on them. */
+  constructor(readonly options: PointMapperOptions) {}
 
   /**
    * The points of one entry; `replayed` marks an entry sent after an outage or a restart.

@@ -5,6 +5,9 @@
  * the constructor builds, `start()` starts the sink, the sampler and the endpoint, `stop()` stops
  * them; the cursors and the outbox keep what was not sent yet. An endpoint that cannot bind its
  * port is logged and left off: metrics never keep the gates from working.
+ *
+ * While the sink runs, the journal prerenders each entry's line with the sink's own mapper
+ * (prerender.ts), so the sink sends text ready at append time.
  */
 import type { Logger } from 'pino';
 import type { InfluxConfig } from '../../config/telemetry-schema.js';
@@ -19,6 +22,7 @@ import { entryTimestampNs, type FieldValue, type TelemetryPoint } from './line-p
 import { GatewayMetrics } from './metrics.js';
 import { MetricsServer } from './metrics-server.js';
 import { PointMapper } from './points.js';
+import { telemetryRenderer } from './prerender.js';
 import { cachedPseudonym } from './pseudonym.js';
 import { type SampleClass, SampleOutbox } from './sample-outbox.js';
 
@@ -42,6 +46,8 @@ export class Telemetry {
   private readonly log: Logger;
   private sampler: NodeJS.Timeout | undefined;
   private sampleSeq = 0;
+  /** The sink's mapper, which also prerenders the journal's `telemetry` column. */
+  private mapper: PointMapper | undefined;
 
   constructor(private readonly options: TelemetryOptions) {
     const { site } = options;
@@ -89,11 +95,12 @@ export class Telemetry {
           feverThresholdC,
           pseudonymKey: site.key,
         });
+    this.mapper = new PointMapper({ siteId, feverThresholdC, pseudonym: cachedPseudonym(site.key) });
     return new InfluxSink({
       journal: site.journal,
       db: site.db,
       writer: writer ?? new InfluxWriter(influx),
-      mapper: new PointMapper({ siteId, feverThresholdC, pseudonym: cachedPseudonym(site.key) }),
+      mapper: this.mapper,
       ...(source === undefined ? {} : { source }),
       outbox: this.outbox,
       batchSize: influx.batchSize,
@@ -108,6 +115,8 @@ export class Telemetry {
 
   async start(): Promise<void> {
     if (this.sink !== undefined) {
+      if (this.mapper !== undefined)
+        this.options.site.journal.setTelemetryRenderer(telemetryRenderer(this.mapper));
       this.sink.start();
       const everyMs = this.options.site.config.telemetry.sampleSeconds * 1000;
       this.sampler = setInterval(() => {
@@ -137,6 +146,7 @@ export class Telemetry {
 
   async stop(): Promise<void> {
     clearInterval(this.sampler);
+    if (this.sink !== undefined) this.options.site.journal.setTelemetryRenderer(undefined);
     this.options.lanePort?.onDispatch(undefined);
     this.metrics?.stop();
     await Promise.all([this.metricsServer?.close(), this.sink?.stop()]);
