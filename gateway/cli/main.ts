@@ -5,6 +5,7 @@ import { registerApi } from './commands/api.js';
 import { registerCameras } from './commands/cameras.js';
 import { registerDecide } from './commands/decide.js';
 import { registerJournal } from './commands/journal.js';
+import { registerKeys } from './commands/keys.js';
 import { registerMode } from './commands/mode.js';
 import { registerMqtt } from './commands/mqtt.js';
 import { registerPass } from './commands/pass.js';
@@ -12,6 +13,7 @@ import { registerQuarantine } from './commands/quarantine.js';
 import { registerReading } from './commands/reading.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerReport } from './commands/report.js';
+import { registerRetention } from './commands/retention.js';
 import { registerStart } from './commands/start-command.js';
 import { registerTelemetry } from './commands/telemetry.js';
 import { registerVisitor } from './commands/visitor.js';
@@ -39,6 +41,8 @@ registerMqtt(program, globals);
 registerReading(program, globals);
 registerCameras(program, globals);
 registerApi(program, globals);
+registerRetention(program, globals);
+registerKeys(program, globals);
 
 /**
  * Exit codes: 0 success (and allow, for `decide`), 1 deny or a failed check, 2 an error. Errors

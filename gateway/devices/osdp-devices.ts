@@ -2,7 +2,7 @@ import type { OsdpDeviceConfig } from '../../config/devices-schema.js';
 import { OsdpDoorAdapter } from '../../drivers/osdp/door-adapter.js';
 import { OsdpControlPanel, type PdStatus } from '../../drivers/osdp/link/control-panel.js';
 import { childLogger } from '../logging.js';
-import { loadOrCreateKey } from '../util/key-file.js';
+import { loadOrCreateKey, readSecretFile } from '../util/key-file.js';
 import type { DeviceContext, DeviceModule } from './device-module.js';
 
 /** One OSDP control panel per line that has PDs, one door adapter per PD. */
@@ -12,6 +12,9 @@ export function buildOsdp(context: DeviceContext): DeviceModule[] {
   const masterKey = osdp.devices.some((d) => d.secure === 'required')
     ? loadOrCreateKey(osdp.masterKeyFile, 16, 'OSDP master key')
     : undefined;
+  // The key before the last `gatewarden keys rotate osdp` (gateway/cli/site-keys.ts), until retired.
+  const previousMasterKey =
+    masterKey && readSecretFile(`${osdp.masterKeyFile}.previous`, 'previous OSDP master key');
   const byLine = new Map<string, OsdpDeviceConfig[]>();
   for (const d of osdp.devices) byLine.set(d.line, [...(byLine.get(d.line) ?? []), d]);
   return [...byLine].map(([lineId, devices]) => {
@@ -23,6 +26,7 @@ export function buildOsdp(context: DeviceContext): DeviceModule[] {
         secure: d.secure,
         installKey: d.installKey,
         ...(masterKey ? { masterKey } : {}),
+        ...(previousMasterKey?.length === 16 ? { previousMasterKey } : {}),
       })),
       timing: { offlineAfterMs: osdp.offlineAfterSeconds * 1000 },
     });

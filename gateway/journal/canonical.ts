@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GatewardenError } from '../errors.js';
 
 /**
@@ -27,6 +28,36 @@ export function canonicalJson(value: unknown): string {
  */
 export function entryCanonical(seq: number, at: number, type: string, payloadJson: string): string {
   return `{"at":${JSON.stringify(at)},"payload":${payloadJson},"seq":${JSON.stringify(seq)},"type":${JSON.stringify(type)}}`;
+}
+
+/**
+ * Entry types chained through a digest of their payload (chain format 2), so that retention can
+ * later drop the payload and keep the digest: the chain still verifies (see retention.ts). Other
+ * types hash their payload in full (format 1), as every entry did before format 2 existed; a
+ * type added here later keeps its older entries in format 1 (verify accepts either, since the
+ * two canonical forms cannot be confused: format 2 has a `digest` and a `v` member, format 1 a
+ * `payload`).
+ */
+export const DIGEST_CHAINED_TYPES: ReadonlySet<string> = new Set(['reading']);
+
+/** Hex SHA-256 of a payload's canonical JSON text: what a format 2 entry commits to. */
+export function payloadDigest(payloadJson: string): string {
+  return createHash('sha256').update(payloadJson).digest('hex');
+}
+
+/**
+ * Chain format 2: the canonical JSON of `{ seq, at, type, digest, v: 2 }`, keys sorted
+ * (at, digest, seq, type, v). `digest` is `payloadDigest` of the payload's canonical text.
+ */
+export function entryCanonicalV2(seq: number, at: number, type: string, digest: string): string {
+  return `{"at":${JSON.stringify(at)},"digest":${JSON.stringify(digest)},"seq":${JSON.stringify(seq)},"type":${JSON.stringify(type)},"v":2}`;
+}
+
+/** The canonical text an entry of `type` is chained by when appended now (format 2 or 1). */
+export function entryContent(seq: number, at: number, type: string, payloadJson: string): string {
+  return DIGEST_CHAINED_TYPES.has(type)
+    ? entryCanonicalV2(seq, at, type, payloadDigest(payloadJson))
+    : entryCanonical(seq, at, type, payloadJson);
 }
 
 function write(value: unknown, path: string, ancestors: Set<object>): string {

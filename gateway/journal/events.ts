@@ -73,6 +73,21 @@ export interface JournalEventMap {
     acknowledged?: number[];
     note?: string;
   };
+  /**
+   * An entry whose payload retention dropped (journal/retention.ts): `type` is the entry's type,
+   * `digest` the SHA-256 of its payload that the chain committed to (absent for an entry chained
+   * before the digest format, whose content can no longer be checked). Never appended: a stored
+   * row becomes one.
+   */
+  purged: { type: JournalEventType; digest?: string };
+  /**
+   * A retention run (docs/journal.md): counts only. `olderThan`: the cutoff (epoch ms) of each
+   * class; `keptUndelivered`: readings past the cutoff kept because a sink has not delivered them.
+   */
+  retention: {
+    readings?: { olderThan: number; purged: number; keptUndelivered: number };
+    visitors?: { olderThan: number; purged: number };
+  };
 }
 
 /** Alarms raised by the gateway itself rather than by a pass rule. */
@@ -127,6 +142,11 @@ export const ALARM_CODES = [
   'CHECKPOINT_UNATTENDED',
   /** A battery-powered sensor (a household door contact) reported a low battery. */
   'SENSOR_LOW_BATTERY',
+  /**
+   * The journal could not take an append (disk full, I/O error): passes are decided from memory
+   * and held until it can (docs/journal.md, "Disk full"). Journaled when the held entries land.
+   */
+  'JOURNAL_UNAVAILABLE',
 ] as const;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 

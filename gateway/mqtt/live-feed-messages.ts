@@ -68,6 +68,8 @@ export function streamMessages(entry: AnyJournalEntry, options: StreamMapperOpti
     case 'passage':
     case 'patrol':
     case 'duty':
+    case 'purged':
+    case 'retention':
       return [];
   }
 }

@@ -8,6 +8,8 @@ export interface SignedPassCredentialsOptions {
   /** The key ring and revocations now (TrustFiles.current). */
   trust: () => Trust;
   dynamicKey: Buffer | undefined;
+  /** The dynamic key before the last rotation, accepted until its date (verify-pass.ts). */
+  previousDynamicKey?: { key: Buffer; validUntil: number } | undefined;
   stepSeconds: number;
   /** The site pseudonym key: holder pseudonyms, and the fingerprints of unreadable codes. */
   siteKey: Buffer;
@@ -44,6 +46,7 @@ export class SignedPassCredentials implements ScanCredentials {
           ring: trust.ring,
           isRevoked: (id) => trust.revoked.has(id),
           dynamicKey: this.options.dynamicKey,
+          previousDynamicKey: this.options.previousDynamicKey,
           stepSeconds: this.options.stepSeconds,
           siteKey: this.options.siteKey,
           holderOf: (id) => this.options.holderOf(id),

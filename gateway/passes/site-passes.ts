@@ -34,6 +34,38 @@ export function readDynamicKey(passes: PassesConfig): Buffer | undefined {
   return key;
 }
 
+/** Where the dynamic key before the last rotation is kept, with the end of its change-over. */
+export function previousDynamicKeyFile(passes: PassesConfig): string {
+  return `${passes.dynamicKeyFile}.previous`;
+}
+
+/**
+ * The dynamic key before the last rotation and when its change-over ends, or undefined: a file
+ * `{"validUntil": ISO 8601, "key": base64url}`, owner-only like the key itself.
+ */
+export function readPreviousDynamicKey(
+  passes: PassesConfig,
+): { key: Buffer; validUntil: number } | undefined {
+  const path = previousDynamicKeyFile(passes);
+  const text = readSecretFile(path, 'previous pass dynamic key');
+  if (text === undefined) return undefined;
+  let parsed: { validUntil?: unknown; key?: unknown };
+  try {
+    parsed = JSON.parse(text.toString('utf8')) as typeof parsed;
+  } catch {
+    parsed = {};
+  }
+  const validUntil = typeof parsed.validUntil === 'string' ? Date.parse(parsed.validUntil) : Number.NaN;
+  const key = typeof parsed.key === 'string' ? Buffer.from(parsed.key, 'base64url') : Buffer.alloc(0);
+  if (!Number.isFinite(validUntil) || key.length !== DYNAMIC_KEY_BYTES) {
+    throw new GatewardenError(
+      'CONFIG_INVALID',
+      `previous pass dynamic key ${path} must be {"validUntil": ISO 8601, "key": ${DYNAMIC_KEY_BYTES} bytes base64url}`,
+    );
+  }
+  return { key, validUntil };
+}
+
 /**
  * The credential layer every scanner of the site shares: signed passes checked against the
  * key ring and revocation list files (re-read when they change), the dynamic key read once at
@@ -42,6 +74,7 @@ export function readDynamicKey(passes: PassesConfig): Buffer | undefined {
 export function siteScanCredentials(site: Site, log: Logger): SignedPassCredentials {
   const passes = passesConfigOf(site.config);
   const dynamicKey = readDynamicKey(passes);
+  const previousDynamicKey = readPreviousDynamicKey(passes);
   const trust = new TrustFiles(passes, (problem) =>
     log.error({ problem }, 'pass trust file unusable: every signed pass is refused'),
   );
@@ -55,6 +88,7 @@ export function siteScanCredentials(site: Site, log: Logger): SignedPassCredenti
   return new SignedPassCredentials({
     trust: () => trust.current(),
     dynamicKey,
+    previousDynamicKey,
     stepSeconds: passes.stepSeconds,
     siteKey: site.key,
     holderOf: (passId) => site.registrySnapshot().credential('qr', passId)?.holderId,

@@ -7,6 +7,12 @@ import { loadOrCreateKey, readSecretFile } from '../util/key-file.js';
 import { formatKeyRing, type KeyRingEntry, keyRingFileSchema } from './key-ring.js';
 import { type IssuerKey, issuerKeyFromSeed, SEED_BYTES } from './pass-crypto.js';
 import { formatRevocation, parseRevocations, REVOCATIONS_HEADER, type Revocation } from './revocations.js';
+import {
+  DYNAMIC_KEY_BYTES,
+  previousDynamicKeyFile,
+  readDynamicKey,
+  readPreviousDynamicKey,
+} from './site-passes.js';
 import { readTrustFile } from './trust-files.js';
 
 /**
@@ -102,6 +108,37 @@ export function rotateIssuerKey(
 function seedOf(key: IssuerKey): Buffer {
   const pkcs8 = key.privateKey.export({ format: 'der', type: 'pkcs8' });
   return Buffer.from(pkcs8.subarray(pkcs8.length - SEED_BYTES));
+}
+
+/**
+ * Rotation of the site dynamic key: a fresh key derives the phone secrets of passes issued from
+ * now; the old one is kept (owner-only, with its end) so codes of passes issued under it are
+ * accepted until `now + overlapMs` (verify-pass.ts). Those passes must be reissued before then.
+ * Refused while the previous change-over is still running: its passes would stop at once.
+ */
+export function rotateDynamicKey(
+  passes: PassesConfig,
+  now: number,
+  overlapMs: number,
+): { validUntil: number } {
+  const current = readDynamicKey(passes);
+  if (current === undefined)
+    throw new GatewardenError(
+      'USAGE',
+      `no pass dynamic key at ${passes.dynamicKeyFile} yet: nothing to rotate`,
+    );
+  const running = readPreviousDynamicKey(passes);
+  if (running !== undefined && running.validUntil > now) {
+    throw new GatewardenError(
+      'USAGE',
+      `the previous dynamic key's change-over runs until ${new Date(running.validUntil).toISOString()}: rotate after it`,
+    );
+  }
+  const validUntil = now + overlapMs;
+  const previous = { validUntil: new Date(validUntil).toISOString(), key: current.toString('base64url') };
+  writeFileAtomic(previousDynamicKeyFile(passes), JSON.stringify(previous), 0o600);
+  writeFileAtomic(passes.dynamicKeyFile, randomBytes(DYNAMIC_KEY_BYTES), 0o600);
+  return { validUntil };
 }
 
 /** Adds a pass to the revocation list; false when it was already listed. */

@@ -49,6 +49,11 @@ export interface VerifyContext {
   isRevoked(passId: string): boolean;
   /** The site dynamic key; undefined where dynamic passes are not checked. */
   dynamicKey: Buffer | undefined;
+  /**
+   * The dynamic key before the last rotation (`gatewarden keys rotate dynamic`): codes of passes
+   * issued under it are accepted until `validUntil` (epoch ms), the change-over.
+   */
+  previousDynamicKey?: { key: Buffer; validUntil: number } | undefined;
   stepSeconds: number;
   /** The site pseudonym key the holder pseudonym is made with. */
   siteKey: Buffer;
@@ -85,8 +90,16 @@ export function verifyPass(text: string, ctx: VerifyContext): PassVerdict {
   if (!body.dynamic) return code === undefined ? { ok: true, body } : fault('code-unexpected');
   if (code === undefined) return fault('code-missing');
   if (ctx.dynamicKey === undefined) return fault('dynamic-unavailable');
-  const step = matchStep(passSecret(ctx.dynamicKey, body.passId), code, ctx.at, ctx.stepSeconds);
+  const step =
+    matchStep(passSecret(ctx.dynamicKey, body.passId), code, ctx.at, ctx.stepSeconds) ??
+    matchPreviousKey(ctx, body.passId, code);
   return step === undefined ? fault('code-wrong') : { ok: true, body, step };
+}
+
+function matchPreviousKey(ctx: VerifyContext, passId: string, code: string): number | undefined {
+  const previous = ctx.previousDynamicKey;
+  if (previous === undefined || ctx.at >= previous.validUntil) return undefined;
+  return matchStep(passSecret(previous.key, passId), code, ctx.at, ctx.stepSeconds);
 }
 
 /** The replay id of a dynamic code (PresentedCredential.codeId): the pass and the step. */

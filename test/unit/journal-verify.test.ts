@@ -40,9 +40,14 @@ describe('verifyJournal', () => {
   }
 
   it('accepts an intact journal, and an empty or missing one', () => {
-    expect(verifyJournal(db, { pageSize: 4 })).toEqual({ ok: true, checked: 6, lastSeq: 6, problems: [] });
+    expect(verifyJournal(db, { pageSize: 4 })).toMatchObject({
+      ok: true,
+      checked: 6,
+      lastSeq: 6,
+      problems: [],
+    });
     const empty = openDatabase(':memory:');
-    expect(verifyJournal(empty)).toEqual({ ok: true, checked: 0, lastSeq: 0, problems: [] });
+    expect(verifyJournal(empty)).toMatchObject({ ok: true, checked: 0, lastSeq: 0, problems: [] });
     Journal.open(empty);
     expect(verifyJournal(empty).ok).toBe(true);
   });

@@ -80,6 +80,24 @@ describe('verifyPass', () => {
     expect(fault(verifyPass(`${signedText(body())}-${codeAt(T0)}`, context()))).toBe('code-unexpected');
   });
 
+  it('takes codes under the previous dynamic key until the change-over ends, then only the new key’s', () => {
+    const rotated = Buffer.alloc(32, 9);
+    const previousDynamicKey = { key: DYNAMIC_KEY, validUntil: T0 + 1 };
+    const newCode = passText(
+      signedBytes(dynamicBody),
+      stepCode(passSecret(rotated, PASS_ID), stepAt(T0, STEP_SECONDS)),
+    );
+    expect(fault(verifyPass(screen(T0), context({ dynamicKey: rotated, previousDynamicKey })))).toBe('ok');
+    expect(fault(verifyPass(newCode, context({ dynamicKey: rotated, previousDynamicKey })))).toBe('ok');
+    const after = { ...previousDynamicKey, validUntil: T0 };
+    expect(fault(verifyPass(screen(T0), context({ dynamicKey: rotated, previousDynamicKey: after })))).toBe(
+      'code-wrong',
+    );
+    expect(fault(verifyPass(newCode, context({ dynamicKey: rotated, previousDynamicKey: after })))).toBe(
+      'ok',
+    );
+  });
+
   it('reports a malformed text with what is wrong', () => {
     expect(verifyPass('GW1:AE', context())).toEqual({
       ok: false,

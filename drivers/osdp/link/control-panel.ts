@@ -50,7 +50,7 @@ export interface ControlPanelEvents {
   report: [address: number, reply: OsdpReply, timing: ReportTiming];
   /** The PD is reachable but refused: Secure Channel required and not offered, or failed. */
   refused: [status: PdStatus, reason: string];
-  /** The PD was provisioned: its own SCBK was installed with KEYSET (it was on SCBK-D). */
+  /** The PD was provisioned: its own SCBK was installed with KEYSET (it was on SCBK-D or the previous site key). */
   keyInstalled: [status: PdStatus];
 }
 
@@ -185,6 +185,19 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
       pd.queue.push({ command, resolve, reject });
       this.nap.wake();
     });
+  }
+
+  /**
+   * The site master key was rotated: every PD reconnects, with the new key or, when it refuses
+   * that, with the previous one and a KEYSET that moves it to the new key (pd-link.ts). A PD
+   * reconnects through offline and online; one that is unreachable moves when it comes back.
+   */
+  rekey(masterKey: Buffer, previousMasterKey: Buffer | undefined): void {
+    for (const pd of this.pds) {
+      if (pd.link.config.scbk !== undefined) continue; // a key provisioned elsewhere is not the site's
+      pd.link.setMasterKeys(masterKey, previousMasterKey);
+      this.restart(pd, 'the site key was rotated');
+    }
   }
 
   private pd(address: number): Pd {

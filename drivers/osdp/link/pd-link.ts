@@ -34,6 +34,12 @@ export interface PdConfig {
   scbk?: Buffer;
   /** Site master key: the PD's SCBK is derived from it and the PD's cUID (protocols.md §1.9). */
   masterKey?: Buffer;
+  /**
+   * The site master key before the last rotation. A PD that refuses the current key is tried
+   * with the key derived from this one and, when it takes it, sent KEYSET with its new key in
+   * that session, then reconnected: a PD offline during the rotation moves at its next connection.
+   */
+  previousMasterKey?: Buffer;
   /** A PD that refuses our key may be provisioned: connect with SCBK-D, then KEYSET its own key. */
   installKey?: boolean;
 }
@@ -72,6 +78,8 @@ export class PdLink {
   readonly channel: SecureChannel;
   /** This connection attempt uses the install key SCBK-D. */
   private installing = false;
+  /** This connection attempt uses the key derived from the previous master key (rotation). */
+  private rekeying = false;
   private scrypt: ConnectionCommand | undefined;
   private lastCommandCode = 0;
 
@@ -81,7 +89,16 @@ export class PdLink {
       macInput,
       ...(config.scbk ? { scbk: config.scbk } : {}),
       ...(config.masterKey ? { masterKey: config.masterKey } : {}),
+      ...(config.previousMasterKey ? { previousMasterKey: config.previousMasterKey } : {}),
     });
+  }
+
+  /** A rotated site master key (and the one before it): used from the next connection on. */
+  setMasterKeys(masterKey: Buffer, previousMasterKey: Buffer | undefined): void {
+    this.channel.setMasterKeys(masterKey, previousMasterKey);
+    this.config.masterKey = masterKey;
+    if (previousMasterKey) this.config.previousMasterKey = previousMasterKey;
+    else delete this.config.previousMasterKey;
   }
 
   get secureActive(): boolean {
@@ -92,6 +109,7 @@ export class PdLink {
   reset(): void {
     this.phase = 'reset';
     this.installing = false;
+    this.rekeying = false;
     this.channel.reset();
   }
 
@@ -113,7 +131,7 @@ export class PdLink {
         return { command: { type: 'CAP' } };
       case 'challenge': {
         const rndA = randomBytes(8);
-        const message = this.channel.beginCp(rndA, this.installing);
+        const message = this.channel.beginCp(rndA, this.installing, this.rekeying);
         return { command: { type: 'CHLNG', rndA }, securityBlock: message.securityBlock };
       }
       case 'cryptogram':
@@ -194,7 +212,7 @@ export class PdLink {
           return { kind: 'refused', reason: 'the PD rejected our cryptogram' };
         }
         this.channel.onRmacI(reply.rmac);
-        if (this.installing) {
+        if (this.installing || this.rekeying) {
           this.phase = 'install-key';
           return { kind: 'continue' };
         }
@@ -202,6 +220,7 @@ export class PdLink {
       case 'install-key':
         if (reply.type !== 'ACK') return { kind: 'reset', reason: `KEYSET answered with ${reply.type}` };
         this.installing = false;
+        this.rekeying = false;
         this.channel.reset();
         this.phase = 'challenge';
         return { kind: 'key-installed' };
@@ -219,9 +238,18 @@ export class PdLink {
     return { kind: 'reset', reason: `NAK 0x${code.toString(16).padStart(2, '0')} during ${this.phase}` };
   }
 
-  /** The PD did not take our key: provision it with SCBK-D when allowed, otherwise refuse. */
+  /**
+   * The PD did not take our key: try the previous site key (then KEYSET the new one), then
+   * provision it with SCBK-D when allowed, otherwise refuse.
+   */
   private keyRejected(why: string): LinkStep {
     this.channel.reset();
+    if (!this.installing && !this.rekeying && this.channel.hasPreviousMasterKey) {
+      this.rekeying = true;
+      this.phase = 'challenge';
+      return { kind: 'continue' };
+    }
+    this.rekeying = false;
     if (!this.installing && this.config.installKey) {
       this.installing = true;
       this.phase = 'challenge';

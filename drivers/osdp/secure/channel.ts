@@ -71,6 +71,12 @@ export interface SecureChannelOptions {
   scbk?: Buffer;
   /** CP only: when `scbk` is absent, SCBK = deriveScbk(masterKey, cUID from CCRYPT). */
   masterKey?: Buffer;
+  /**
+   * CP only: the site master key before the last rotation. A handshake begun with
+   * `beginCp(…, false, true)` uses the key derived from it, so a PD still on its old key can be
+   * moved to the new one with KEYSET (pd-link.ts).
+   */
+  previousMasterKey?: Buffer;
   /** PD only: accept a CHLNG asking for SCBK-D (libosdp OSDP_FLAG_INSTALL_MODE). Default false. */
   installMode?: boolean;
 }
@@ -89,7 +95,10 @@ const MAC_ON_WIRE = 4;
 export class SecureChannel {
   readonly role: SecureChannelRole;
   private readonly macInput: MacInputFn;
-  private readonly masterKey: Buffer | undefined;
+  private masterKey: Buffer | undefined;
+  private previousMasterKey: Buffer | undefined;
+  /** This handshake uses the key derived from the previous master key. */
+  private previousKey = false;
   private readonly installMode: boolean;
   private scbk: Buffer | undefined;
 
@@ -110,6 +119,8 @@ export class SecureChannel {
     if (options.masterKey) expectLength(options.masterKey, 16, 'master key');
     this.scbk = options.scbk && Buffer.from(options.scbk);
     this.masterKey = options.masterKey && Buffer.from(options.masterKey);
+    if (options.previousMasterKey) expectLength(options.previousMasterKey, 16, 'previous master key');
+    this.previousMasterKey = options.previousMasterKey && Buffer.from(options.previousMasterKey);
     this.installMode = options.installMode ?? false;
   }
 
@@ -136,6 +147,7 @@ export class SecureChannel {
   reset(): void {
     this.phase = 'idle';
     this.defaultKey = false;
+    this.previousKey = false;
     this.rndA = this.rndB = this.clientUid = this.keys = this.serverCrypt = undefined;
     this.cmac = this.rmac = NO_MAC;
   }
@@ -146,15 +158,32 @@ export class SecureChannel {
     this.scbk = Buffer.from(scbk);
   }
 
+  /** CP only: a rotated site master key and the one before it, for the next handshake. */
+  setMasterKeys(masterKey: Buffer, previousMasterKey: Buffer | undefined): void {
+    expectLength(masterKey, 16, 'master key');
+    if (previousMasterKey) expectLength(previousMasterKey, 16, 'previous master key');
+    this.masterKey = Buffer.from(masterKey);
+    this.previousMasterKey = previousMasterKey && Buffer.from(previousMasterKey);
+  }
+
+  /** CP only: whether a previous master key is there to try when the PD refuses the current one. */
+  get hasPreviousMasterKey(): boolean {
+    return this.previousMasterKey !== undefined && this.scbk === undefined;
+  }
+
   // ---- CP side handshake --------------------------------------------------------------------
 
-  /** Starts a handshake (dropping any session): CHLNG (0x76) with SCB 0x11 and data RND.A. */
-  beginCp(rndA: Buffer, useDefaultKey: boolean): HandshakeMessage {
+  /**
+   * Starts a handshake (dropping any session): CHLNG (0x76) with SCB 0x11 and data RND.A.
+   * `usePreviousKey`: with the SCBK derived from the previous master key (a PD not yet moved).
+   */
+  beginCp(rndA: Buffer, useDefaultKey: boolean, usePreviousKey = false): HandshakeMessage {
     this.requireRole('cp', 'beginCp');
     expectLength(rndA, RANDOM_LENGTH, 'RND.A');
     this.reset();
     this.rndA = Buffer.from(rndA);
     this.defaultKey = useDefaultKey;
+    this.previousKey = usePreviousKey && !useDefaultKey;
     this.phase = 'chlng-sent';
     return { securityBlock: block(SCB.CHLNG, this.keyByte()), data: Buffer.from(rndA) };
   }
@@ -354,6 +383,10 @@ export class SecureChannel {
 
   private cpKey(cuid: Buffer): Buffer {
     if (this.defaultKey) return SCBK_D;
+    if (this.previousKey) {
+      if (this.previousMasterKey) return deriveScbk(this.previousMasterKey, cuid);
+      throw new SecureChannelError('key-unavailable', 'CP has no previous master key');
+    }
     if (this.scbk) return this.scbk;
     if (this.masterKey) return deriveScbk(this.masterKey, cuid);
     throw new SecureChannelError('key-unavailable', 'CP has neither SCBK nor master key for this PD');

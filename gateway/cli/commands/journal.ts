@@ -20,6 +20,8 @@ const TYPE_SET: Readonly<Record<JournalEventType, true>> = {
   fire: true,
   patrol: true,
   duty: true,
+  purged: true,
+  retention: true,
 };
 const TYPES = Object.keys(TYPE_SET) as JournalEventType[];
 

@@ -4,7 +4,7 @@ import { describeVerdict } from '../../passes/describe.js';
 import { issueAtSite } from '../../passes/issue-at-site.js';
 import { PASS_ID_PATTERN, PASS_KINDS, type PassKind } from '../../passes/pass-codec.js';
 import { qrForTerminal, qrVersion, writeQrPng } from '../../passes/render.js';
-import { passesConfigOf, readDynamicKey } from '../../passes/site-passes.js';
+import { passesConfigOf, readDynamicKey, readPreviousDynamicKey } from '../../passes/site-passes.js';
 import { TrustFiles } from '../../passes/trust-files.js';
 import {
   addRevocation,
@@ -124,6 +124,7 @@ export function registerPass(program: Command, globals: () => GlobalOptions): vo
               ring: trust.ring,
               isRevoked: (id) => trust.revoked.has(id),
               dynamicKey: readDynamicKey(passes),
+              previousDynamicKey: readPreviousDynamicKey(passes),
               stepSeconds: passes.stepSeconds,
               siteKey: site.key,
               holderOf: (id) => site.registrySnapshot().credential('qr', id)?.holderId,
