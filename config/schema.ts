@@ -23,8 +23,10 @@ import {
 } from './devices-schema.js';
 import { dutySchema } from './duty-schema.js';
 import { freshnessSchema } from './freshness-schema.js';
+import { journalOutageSchema } from './journal-outage-schema.js';
 import { mqttSchema } from './mqtt-schema.js';
 import { passesSchema } from './passes-schema.js';
+import { retentionSchema } from './retention-schema.js';
 import { checkStations, patrolSchema, stationsSchema } from './stations-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
 import { thermometerSchema } from './thermometer-schema.js';
@@ -476,10 +478,20 @@ export const configSchema = z
     passes: passesSchema
       .prefault({})
       .describe('Signed QR passes: trusted issuer keys, revocations, dynamic codes (docs/passes.md).'),
+    journalOutage: journalOutageSchema
+      .prefault({})
+      .describe(
+        'Disk full or I/O errors on the data directory: how long passes are decided from memory and held (docs/journal.md).',
+      ),
     freshness: freshnessSchema
       .prefault({})
       .describe(
         'Stale registry, revocations or keys: dashboard, alarm and stale policy (docs/freshness.md).',
+      ),
+    retention: retentionSchema
+      .prefault({})
+      .describe(
+        'Retention: when visitors’ identity data and temperature readings are purged (docs/journal.md).',
       ),
     log: z
       .strictObject({

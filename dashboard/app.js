@@ -28,8 +28,8 @@ import { VisitorForm } from './lib/visitors.js';
 
 /** Roles that may act (docs/api.md); a technician watches. */
 const DUTY = ['operator', 'admin'];
-/** The shift in the header follows the site (`GET /api/site`). */
-const SITE_POLL_MS = 60_000;
+/** The shift, the stale-data and the journal-outage banners follow the site (`GET /api/site`). */
+const SITE_POLL_MS = 15_000;
 
 /** The running session's parts; undefined while logged out. */
 let running;

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   REGISTRY_IN_USE: 'registry record still referred to by others',
   REQUEST_INVALID: 'pass request is invalid',
   JOURNAL_CORRUPT: 'journal verification failed',
+  JOURNAL_UNAVAILABLE: 'journal cannot take appends (disk full or I/O error)',
   DATABASE_UNAVAILABLE: 'database cannot be opened',
   DEVICE_UNREACHABLE: 'device cannot be reached or refused us',
   USAGE: 'wrong usage',

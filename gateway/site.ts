@@ -1,4 +1,5 @@
 import { freshnessPolicyOf } from '../config/freshness-schema.js';
+import { heldEntriesPolicyOf } from '../config/journal-outage-schema.js';
 import { loadConfig } from '../config/load.js';
 import { type GatewardenConfig, policyFromConfig } from '../config/schema.js';
 import { Checkpoint } from './checkpoint/checkpoint.js';
@@ -15,6 +16,15 @@ import { shiftAt } from './util/site-time.js';
 
 /** Operator actions that change the registry: a checkpoint seeing one reloads its snapshot. */
 const REGISTRY_ACTIONS = /^(registry|quarantine|visitor|pass)\./;
+
+/** An entry after which the registry is not what the snapshot holds: a registry action, or a retention run that purged visitors (possibly by another process, `gatewarden retention run`). */
+function changesRegistry(entry: JournalEntry): boolean {
+  if (entry.type === 'operator')
+    return REGISTRY_ACTIONS.test((entry as JournalEntry<'operator'>).payload.action);
+  if (entry.type === 'retention')
+    return ((entry as JournalEntry<'retention'>).payload.visitors?.purged ?? 0) > 0;
+  return false;
+}
 
 export interface SiteOptions {
   configPath: string;
@@ -66,11 +76,10 @@ export class Site {
       now: this.now,
       dryRun: options.dryRun ?? false,
       onDuty: () => this.duty.guards(),
+      journalOutage: heldEntriesPolicyOf(this.config.journalOutage),
       onEntry: (entry) => {
         this.duty.take(entry);
-        if (entry.type !== 'operator') return;
-        const { action } = (entry as JournalEntry<'operator'>).payload;
-        if (REGISTRY_ACTIONS.test(action)) this.reloadRegistry();
+        if (changesRegistry(entry)) this.reloadRegistry();
       },
     });
   }

@@ -1,7 +1,8 @@
 /**
  * The top bar and the banners: site, shift, user and role, today's counts, whether the live
  * socket is up (with the "reconnecting" banner once a connection was lost), the fire banner,
- * the stale-data banner (`site.stale`, docs/freshness.md), and a short-lived toast for what an
+ * the stale-data banner (`site.stale`, docs/freshness.md), the journal-outage banner
+ * (`site.journalOutage`, docs/journal.md "Disk full"), and a short-lived toast for what an
  * action did.
  */
 import { formatDateTime } from './clock.js';
@@ -16,6 +17,22 @@ export function renderHeader(me, site, today) {
     ? `${t('header.today')}: ${t('header.granted')} ${today.granted} · ${t('header.refused')} ${today.refused}`
     : '';
   renderStale(site.stale);
+  renderJournalOutage(site.journalOutage);
+}
+
+/**
+ * `outage`: GET /api/site's `{ held, since, cause, refusing, refusedUnrecorded }`, or null while
+ * the journal takes appends. The journal cannot carry this alarm, so the banner is how the guard
+ * room hears it.
+ */
+function renderJournalOutage(outage) {
+  const banner = byId('journal-banner');
+  banner.hidden = !outage;
+  if (!outage) return;
+  const since = outage.since === null ? '' : ` (${formatDateTime(outage.since)})`;
+  const held = `${t('journal.held')}: ${outage.held}`;
+  const refusing = outage.refusing ? ` ${t('journal.refusing')}` : '';
+  banner.textContent = `${t('journal.outage')}${since} ${held}.${refusing}`;
 }
 
 /** `stale`: GET /api/site's `{ since, refreshedAt, policy }`, or null when the data are fresh. */

@@ -21,6 +21,15 @@ export const TEXTS = {
     zh: '登记数据过期：名册、注销名单或密钥未按时从上级更新',
     en: 'Registry data out of date: registry, revocations or keys not refreshed from upstream',
   },
+  'journal.outage': {
+    zh: '通行日志无法写入（磁盘已满或故障）：通行记录暂存于内存',
+    en: 'The journal cannot be written (disk full or failing): passes are held in memory',
+  },
+  'journal.held': { zh: '暂存条数', en: 'held' },
+  'journal.refusing': {
+    zh: '暂存已达上限：各通道拒绝通行（消防放行与人工放行除外），请立即处理。',
+    en: 'The limit is reached: every lane refuses (except fire release and overrides). Act now.',
+  },
   'stale.refreshed': { zh: '最近更新', en: 'last refreshed' },
   'stale.never': { zh: '从未', en: 'never' },
   'stale.policy.residents-cards': {

@@ -1,7 +1,7 @@
 import type { Direction, GateKind, LaneKind, SiteMode } from '../domain/model.js';
 import { GatewardenError } from '../errors.js';
 import type { JournalEntry } from '../journal/events.js';
-import type { Journal } from '../journal/journal.js';
+import type { AppendItem, Journal } from '../journal/journal.js';
 import { normaliseCredentialValue } from '../registry/credential-value.js';
 import { decide } from '../rules/decide.js';
 import type {
@@ -13,6 +13,13 @@ import type {
   TemperatureReading,
 } from '../rules/types.js';
 import { shiftAt } from '../util/site-time.js';
+import {
+  DEFAULT_HELD_POLICY,
+  HeldEntries,
+  type HeldEntriesPolicy,
+  type HeldStatus,
+  type OutageEvent,
+} from './held-entries.js';
 import { remeasureMark, withRemeasureMark } from './remeasure.js';
 import { type LaneRef, SiteState } from './site-state.js';
 
@@ -48,6 +55,8 @@ export interface CheckpointOptions {
   onEntry?: (entry: JournalEntry) => void;
   /** The guards on duty now (ids), journaled with every decision; absent: not journaled. */
   onDuty?: () => readonly string[];
+  /** How long to decide from memory when the journal cannot take appends (held-entries.ts). */
+  journalOutage?: HeldEntriesPolicy;
 }
 
 /** A request as a device or operator hands it in: time and shift are stamped here when absent. */
@@ -55,7 +64,14 @@ export type IncomingRequest = Omit<PassRequest, 'at' | 'shift'> & Partial<Pick<P
 
 export interface Passed {
   decision: Decision;
+  /** With `seq` 0 unless `journal` is `appended`. */
   entry: JournalEntry<'decision'>;
+  /**
+   * `appended`: committed to the journal. `held`: the journal is out of space; held in memory
+   * and appended when it has room again (held-entries.ts): act on it, never call it journaled.
+   * `unrecorded`: a JOURNAL_UNAVAILABLE refusal past the bound, or a dry run.
+   */
+  journal: 'appended' | 'held' | 'unrecorded';
 }
 
 /**
@@ -64,11 +80,14 @@ export interface Passed {
  * `start()` after a crash or restart rebuilds it exactly.
  *
  * Contract for callers: actuate (unlock, raise) only from the returned decision, i.e. after
- * the journal append has committed.
+ * the journal append has committed — or, while the data directory is full, after the entry was
+ * held in memory in its place (`Passed.journal`, held-entries.ts, docs/journal.md "Disk full").
+ * An append that fails otherwise throws, and nothing may be actuated.
  */
 export class Checkpoint {
   private readonly lanes = new Map<string, LaneRef>();
   private readonly state: SiteState;
+  private readonly held: HeldEntries;
   /** The last journal seq folded into the state. */
   private applied = 0;
 
@@ -86,6 +105,11 @@ export class Checkpoint {
       codeMemoryMs: 10 * 60_000,
       remeasureWithinMs: policy.remeasure?.withinMs,
     });
+    this.held = new HeldEntries({
+      journal: options.journal,
+      policy: options.journalOutage ?? DEFAULT_HELD_POLICY,
+      now: options.now,
+    });
   }
 
   /** Rebuilds the state from the whole journal. Returns how many entries were replayed. */
@@ -98,9 +122,11 @@ export class Checkpoint {
    * CLI switching the mode, importing the registry). Entries are applied strictly in seq order.
    */
   catchUp(): number {
+    // Held entries land first when the retry is due; folded when held, so skipped below.
+    if (!this.options.dryRun) this.held.flush();
     let n = 0;
     for (const entry of this.options.journal.iterate(this.applied)) {
-      this.state.apply(entry);
+      if (!this.held.takeLanded(entry.seq)) this.state.apply(entry);
       this.applied = entry.seq;
       this.options.onEntry?.(entry);
       n++;
@@ -110,6 +136,15 @@ export class Checkpoint {
 
   get mode(): SiteMode {
     return this.state.mode;
+  }
+
+  /** Called on each change of the journal outage (held-entries.ts): log it, count it. */
+  onJournalOutage(listener: (event: OutageEvent) => void): void {
+    this.held.onEvent(listener);
+  }
+
+  journalStatus(): HeldStatus {
+    return this.held.status();
   }
 
   get fireActive(): boolean {
@@ -138,6 +173,7 @@ export class Checkpoint {
     };
     const c = incoming.credential;
     if (c !== undefined) request.credential = { ...c, value: normaliseCredentialValue(c.kind, c.value) };
+    this.state.journalUnavailable = !this.options.dryRun && this.held.refusing();
     const started = performance.now();
     const decision = decide(
       this.options.policy(this.state.mode),
@@ -147,14 +183,23 @@ export class Checkpoint {
     );
     const latencyUs = Math.round((performance.now() - started) * 10_000) / 10;
     const guards = this.options.onDuty?.();
-    const entry = this.record('decision', at, {
+    const payload = {
       gateId: ref.gate.id,
       request,
       decision,
       latencyUs,
       ...(guards === undefined ? {} : { guards: [...guards] }),
-    });
-    return { decision, entry };
+    };
+    if (this.state.journalUnavailable && !decision.allow) {
+      // Past the bound nothing more is held; the refusal is counted and logged by the lane.
+      this.held.countRefusedUnrecorded();
+      return { decision, entry: unrecorded('decision', at, payload), journal: 'unrecorded' };
+    }
+    // Life safety is held past the bound: a fire release, an operator's override.
+    const grant = decision.reasons[0]?.code;
+    const force = grant === 'FIRE_RELEASE' || grant === 'EMERGENCY_OVERRIDE';
+    const { entry, held } = this.write('decision', at, payload, force);
+    return { decision, entry, journal: this.options.dryRun ? 'unrecorded' : held ? 'held' : 'appended' };
   }
 
   /**
@@ -184,7 +229,7 @@ export class Checkpoint {
 
   setFire(active: boolean, source: string): JournalEntry<'fire'> | undefined {
     if (active === this.state.fireActive) return undefined;
-    return this.record('fire', this.options.now(), { active, source });
+    return this.write('fire', this.options.now(), { active, source }, true).entry;
   }
 
   /** Raises an overdue-return alarm, once, for each resident out longer than allowed. */
@@ -222,15 +267,38 @@ export class Checkpoint {
     at: number,
     payload: JournalEntry<T>['payload'],
   ): JournalEntry<T> {
-    if (this.options.dryRun) {
-      const entry = { seq: 0, at, type, payload, hash: '', prevHash: '' };
-      this.state.apply(entry);
-      return entry;
-    }
-    const entry = this.options.journal.append(type, at, payload);
-    this.catchUp();
-    return entry;
+    return this.write(type, at, payload, false).entry;
   }
+
+  /**
+   * Journals an entry and folds it in; when the journal is out of space, holds it and folds it
+   * in at once (held-entries.ts), so the next decision sees it. `force`: held past the bound.
+   */
+  private write<T extends JournalEntry['type']>(
+    type: T,
+    at: number,
+    payload: JournalEntry<T>['payload'],
+    force: boolean,
+  ): { entry: JournalEntry<T>; held: boolean } {
+    if (this.options.dryRun) {
+      const entry = unrecorded(type, at, payload);
+      this.state.apply(entry);
+      return { entry, held: false };
+    }
+    const { entry, held } = this.held.write({ type, at, payload } as AppendItem, force);
+    if (held) this.state.apply(entry);
+    else this.catchUp();
+    return { entry: entry as JournalEntry<T>, held };
+  }
+}
+
+/** An entry as it would be journaled, without a seq: a dry run's, or a refusal past the bound. */
+function unrecorded<T extends JournalEntry['type']>(
+  type: T,
+  at: number,
+  payload: JournalEntry<T>['payload'],
+): JournalEntry<T> {
+  return { seq: 0, at, type, payload, hash: '', prevHash: '' };
 }
 
 /** The rules' view of a configured gate; a building gate without its building is refused (the config schema says so first). */

@@ -64,6 +64,11 @@ export class SiteState {
   dataRefreshedAt: number | undefined;
   /** `detail.refreshedAt` of the last DATA_STALE alarm (0: raised while never refreshed). */
   staleAlarmedFor: number | undefined;
+  /**
+   * Set by the checkpoint, not folded from the journal: the journal cannot take appends and the
+   * entries held in memory exceed their bound (held-entries.ts), so the lanes refuse.
+   */
+  journalUnavailable = false;
   private readonly temperatures = new Map<string, TemperatureReading[]>();
   /**
    * Per lane, the last reading marked `required` until a `taken` one or an allowed pass at the
@@ -201,6 +206,9 @@ export class SiteState {
       },
       get dataRefreshedAt() {
         return state.dataRefreshedAt;
+      },
+      get journalUnavailable() {
+        return state.journalUnavailable;
       },
       latestTemperature(at) {
         const list = state.temperatures.get(laneId);

@@ -30,7 +30,7 @@ export class DutyWatch {
     const at = now();
     const { emptySince } = board.roster();
     if (emptySince === undefined || at - emptySince < config.loginGraceMinutes * 60_000) return undefined;
-    if (this.raisedFor(emptySince, at)) return undefined;
+    if (this.raisedFor(emptySince)) return undefined;
     const { date, shift } = dutyShiftAt(at, timezone);
     const alarm = journal.append('alarm', at, {
       code: 'CHECKPOINT_UNATTENDED',
@@ -41,10 +41,11 @@ export class DutyWatch {
     return alarm;
   }
 
-  private raisedFor(emptySince: number, at: number): boolean {
+  private raisedFor(emptySince: number): boolean {
+    // Up to any time, not just now: after the clock was set back, the alarm may be dated ahead of it.
     for (const entry of this.options.journal.iterateRange({
       fromAt: emptySince,
-      toAt: at + 1,
+      toAt: Number.MAX_SAFE_INTEGER,
       types: ['alarm'],
     })) {
       const { code, detail } = (entry as JournalEntry<'alarm'>).payload;

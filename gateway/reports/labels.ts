@@ -39,6 +39,7 @@ export const ALARM_LABELS: Readonly<Record<AlarmCode, Message>> = {
   PATROL_LATE: { zh: '巡更点迟到', en: 'Patrol point late' },
   CHECKPOINT_UNATTENDED: { zh: '卡口无人值守', en: 'Checkpoint unattended' },
   SENSOR_LOW_BATTERY: { zh: '传感器电量低', en: 'Sensor battery low' },
+  JOURNAL_UNAVAILABLE: { zh: '通行记录无法写入（磁盘满）', en: 'Journal cannot be written (disk full)' },
 };
 
 export const MODE_LABELS: Readonly<Record<SiteMode, Message>> = {

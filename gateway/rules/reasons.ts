@@ -31,6 +31,7 @@ export const DENY_CODES = [
   'INVALID_SIGNATURE',
   'REPLAYED_CODE',
   'DATA_STALE',
+  'JOURNAL_UNAVAILABLE',
 ] as const;
 
 export const GRANT_CODES = [
@@ -92,6 +93,10 @@ export const REASON_MESSAGES: Readonly<Record<ReasonCode, Message>> = {
   INVALID_SIGNATURE: { zh: '二维码无效', en: 'QR pass signature invalid' },
   REPLAYED_CODE: { zh: '二维码已使用或已过期', en: 'QR code already used or out of its time step' },
   DATA_STALE: { zh: '登记数据过期，请联系值班员', en: 'Registry data out of date: see the guard' },
+  JOURNAL_UNAVAILABLE: {
+    zh: '系统无法记录通行，请联系值班员',
+    en: 'Passes cannot be recorded: see the guard',
+  },
   RESIDENT: { zh: '住户，请通行', en: 'Resident: please pass' },
   STAFF: { zh: '工作人员，请通行', en: 'Staff: please pass' },
   VISITOR_ESCORTED: { zh: '访客（有陪同），请通行', en: 'Escorted visitor: please pass' },
@@ -132,6 +137,7 @@ export const REASON_TITLES: Readonly<Record<DenyCode, Message>> = {
   INVALID_SIGNATURE: { zh: '二维码签名无效', en: 'QR signature invalid' },
   REPLAYED_CODE: { zh: '二维码重复使用', en: 'QR code replayed' },
   DATA_STALE: { zh: '登记数据过期', en: 'Registry data out of date' },
+  JOURNAL_UNAVAILABLE: { zh: '通行记录不可写', en: 'Journal unavailable' },
 };
 
 export const NOTICE_MESSAGES: Readonly<Record<NoticeCode, Message>> = {

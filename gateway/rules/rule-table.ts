@@ -2,6 +2,7 @@ import { BUILDING_SEALED, NOT_THIS_BUILDING } from './building-rules.js';
 import { homeQuarantineOnly, isInForce } from './entrance.js';
 import { isValidAt } from './facts.js';
 import { DATA_STALE } from './freshness-rule.js';
+import { JOURNAL_UNAVAILABLE } from './journal-rule.js';
 import {
   ALL,
   CLOSED,
@@ -238,4 +239,5 @@ export const RULES: readonly Rule[] = [
     },
   },
   DATA_STALE,
+  JOURNAL_UNAVAILABLE,
 ];

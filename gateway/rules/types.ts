@@ -177,6 +177,12 @@ export interface LaneContext {
    * know (hand-built contexts): with `Policy.freshness` set, both read as stale.
    */
   readonly dataRefreshedAt?: number | undefined;
+  /**
+   * True while the journal cannot take appends and the passes held in memory meanwhile exceed
+   * their bound (checkpoint/held-entries.ts): every pass is refused but a fire release or an
+   * override. Absent: false.
+   */
+  readonly journalUnavailable?: boolean;
 }
 
 export interface PresentedCredential {

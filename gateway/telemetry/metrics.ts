@@ -26,7 +26,7 @@ import type { InfluxSink } from './influx-sink.js';
 
 export interface GatewayMetricsOptions {
   /** What is read from the site: the database (its file size), the journal, the clock. */
-  site: Pick<Site, 'db' | 'journal' | 'now'>;
+  site: Pick<Site, 'db' | 'journal' | 'now'> & Partial<Pick<Site, 'checkpoint'>>;
   /** Device states with their link counters, read at each scrape. */
   devices?: () => DeviceState[];
   sink?: Pick<InfluxSink, 'status'>;
@@ -111,6 +111,25 @@ export class GatewayMetrics {
         this.set(databaseBytes(site.db));
       },
     });
+    const checkpoint = site.checkpoint;
+    if (checkpoint !== undefined) {
+      new Gauge({
+        name: 'gatewarden_journal_held_entries',
+        help: 'Entries decided while the journal could not take appends (disk full), held in memory until it can (docs/journal.md); 0 normally.',
+        registers,
+        collect() {
+          this.set(checkpoint.journalStatus().held);
+        },
+      });
+      new Gauge({
+        name: 'gatewarden_journal_refusing',
+        help: '1 while the held entries are at their bound and the lanes refuse with JOURNAL_UNAVAILABLE, else 0.',
+        registers,
+        collect() {
+          this.set(checkpoint.journalStatus().refusing ? 1 : 0);
+        },
+      });
+    }
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'gatewarden_' });
     site.journal.on('append', (entry) => this.appended(entry), this);

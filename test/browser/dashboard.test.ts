@@ -283,6 +283,39 @@ describe('operators’ dashboard', () => {
     await page.waitForSelector('#duty-panel[data-empty="true"]');
   });
 
+  it('says when the journal cannot be written (a real SQLITE_FULL), and no longer once the held passes landed', async () => {
+    const { db, checkpoint } = rig.site;
+    const lastSeq = rig.site.journal.lastSeq();
+    // The database may not grow past its size now: SQLite's own "database or disk is full".
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
+    try {
+      for (let i = 0; i < 500 && checkpoint.journalStatus().held === 0; i++)
+        rig.pass('north-ped-in', `B${i}`);
+      expect(checkpoint.journalStatus().held).toBeGreaterThan(0);
+      const page = await freshPage();
+      await logIn(page, 'operator-1');
+      const banner = page.locator('#journal-banner');
+      await banner.waitFor();
+      expect(await banner.textContent()).toMatch(/^通行日志无法写入.*暂存条数: \d+\.$/);
+    } finally {
+      db.pragma('max_page_count = 1073741823');
+    }
+    // The next retry (every 5 s by default) lands the held entries.
+    await expect
+      .poll(
+        () => {
+          checkpoint.catchUp();
+          return checkpoint.journalStatus().held;
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toBe(0);
+    expect(entriesAfter('alarm', lastSeq).map((e) => e.payload.code)).toContain('JOURNAL_UNAVAILABLE');
+    const page = await freshPage();
+    await logIn(page, 'operator-1');
+    expect(await page.isVisible('#journal-banner')).toBe(false);
+  });
+
   it('shows a technician alarms and devices but no action buttons, and no sound', async () => {
     const page = await freshPage();
     await logIn(page, 'technician-1');

@@ -260,13 +260,15 @@ const ALONE: AloneCase[] = [
 describe('every reason code alone, in each mode', () => {
   it('covers every deny code of the catalogue', () => {
     // The codes of building entrances alone: test/unit/rules-building.test.ts; DATA_STALE (off
-    // in these policies): test/unit/freshness-rule.test.ts.
+    // in these policies): test/unit/freshness-rule.test.ts; JOURNAL_UNAVAILABLE (a journal
+    // outage): test/faults/held-entries.test.ts.
     const covered = new Set([
       ...ALONE.map((c) => c.code),
       'LOCKDOWN',
       'BUILDING_SEALED',
       'NOT_THIS_BUILDING',
       'DATA_STALE',
+      'JOURNAL_UNAVAILABLE',
     ]);
     expect(DENY_CODES.filter((c) => !covered.has(c))).toEqual([]);
   });

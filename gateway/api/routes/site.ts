@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HeldStatus } from '../../checkpoint/held-entries.js';
 import { SHIFT_IDS, SITE_MODES } from '../../domain/model.js';
 import { staleStatus } from '../../freshness/freshness.js';
 import { applyRequest } from '../../mqtt/upstream/requests-apply.js';
@@ -34,6 +35,8 @@ export function siteRoutes(app: Api, { site, devices, actuate }: ApiContext): vo
           site.checkpoint.freshness().refreshedAt,
           site.now(),
         ),
+        // Null unless the journal cannot take appends (disk full): passes held in memory (docs/journal.md).
+        journalOutage: journalOutage(site.checkpoint.journalStatus()),
         feverThresholdC: site.config.policy.feverThresholdC,
         timezone: site.config.site.timezone,
         shift: site.shiftNow(),
@@ -161,4 +164,10 @@ export function siteRoutes(app: Api, { site, devices, actuate }: ApiContext): vo
       return report;
     },
   );
+}
+
+function journalOutage(status: HeldStatus) {
+  if (status.since === undefined && status.held === 0) return null;
+  const { held, since, cause, refusing, refusedUnrecorded } = status;
+  return { held, since: since ?? null, cause: cause ?? null, refusing, refusedUnrecorded };
 }

@@ -8,6 +8,7 @@ import { DeviceHost } from '../../devices/device-host.js';
 import { DutyWatch } from '../../duty/duty-watch.js';
 import { GatewardenError } from '../../errors.js';
 import { checkFreshness } from '../../freshness/freshness-watch.js';
+import { RetentionWatch } from '../../journal/retention-watch.js';
 import { verifyJournal } from '../../journal/verify.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
 import { LiveFeed } from '../../mqtt/live-feed.js';
@@ -55,6 +56,9 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
     taps: devices.port.stations,
   });
   patrol.start();
+  // Retention (docs/journal.md): at start, then daily.
+  const retention = new RetentionWatch({ site, log: childLogger(log, 'retention') });
+  retention.start();
   // CHECKPOINT_UNATTENDED (docs/duty.md), checked with the overdue returns.
   const duty = new DutyWatch({
     journal: site.journal,
@@ -95,6 +99,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
       clearInterval(follow);
       clearInterval(tick);
       patrol.stop();
+      retention.stop();
       void Promise.all([
         devices.stop().catch((err: unknown) => log.error({ err }, 'devices did not stop cleanly')),
         telemetry.stop().catch((err: unknown) => log.error({ err }, 'telemetry did not stop cleanly')),

@@ -70,8 +70,11 @@ export function applyRequest(
     }
     case 'lane.open': {
       const override = { operator, reason: request.reason };
-      const { decision, entry } = site.checkpoint.present({ laneId: request.laneId, override });
-      const result = { laneId: request.laneId, allow: decision.allow, seq: entry.seq, actuated: !!actuate };
+      const { decision, entry, journal } = site.checkpoint.present({ laneId: request.laneId, override });
+      // Held (disk full, docs/journal.md): no seq yet, and never reported as journaled.
+      const recorded: Record<string, number | boolean> =
+        journal === 'appended' ? { seq: entry.seq } : { held: true };
+      const result = { laneId: request.laneId, allow: decision.allow, ...recorded, actuated: !!actuate };
       return actuate ? { result, afterCommit: () => actuate(request.laneId, decision) } : { result };
     }
   }
