@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
+import { checkFaultSet, FaultSpecError, parseFault, type ScheduledFault } from '../scenario/faults.js';
 import { clock, describeExpectation, runScenario } from '../scenario/runner.js';
 import { summaryLines } from '../scenario/verdict.js';
+import { UPSTREAM_CHOICES, type UpstreamChoice } from '../site/upstream.js';
 
 /**
  * `gatewarden-sim scenario`: a generated day of the simulated community (docs/scenario.md) played
@@ -18,6 +20,8 @@ interface ScenarioCommandOptions {
   households: number;
   speed: number;
   verbose?: boolean;
+  upstream: UpstreamChoice;
+  fault: ScheduledFault[];
 }
 
 export function registerScenario(program: Command): void {
@@ -50,6 +54,23 @@ export function registerScenario(program: Command): void {
         .default(60)
         .argParser(speed),
     )
+    .addOption(
+      new Option(
+        '--upstream <what>',
+        'a real InfluxDB and Mosquitto upstream; auto: those installed / 上级服务',
+      )
+        .choices(UPSTREAM_CHOICES)
+        .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--fault <spec>',
+        'schedule a fault, repeatable: <kind>[:<target>]@<HH:MM>+<duration>, kinds reader-offline, ' +
+          'camera-reboot, influx-down, upstream-down (docs/scenario.md) / 计划故障',
+      )
+        .default([])
+        .argParser(collectFault),
+    )
     .option('--verbose', 'show the site’s own output too / 显示模拟小区输出')
     .action(async (o: ScenarioCommandOptions) => {
       const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -63,6 +84,8 @@ export function registerScenario(program: Command): void {
             households: o.households,
             speed: o.speed,
             verbose: o.verbose === true,
+            upstream: o.upstream,
+            faults: o.fault,
           },
           { print, printError },
         );
@@ -81,12 +104,24 @@ export function registerScenario(program: Command): void {
           })),
         ))
           print(line);
-        process.exit(report.disagreements.length === 0 ? 0 : 1);
+        for (const problem of report.faultProblems) print(`  ✗ ${problem}`);
+        process.exit(report.disagreements.length === 0 && report.faultProblems.length === 0 ? 0 : 1);
       } catch (err) {
         printError(`gatewarden-sim scenario: ${(err as Error).message}`);
         process.exit(2);
       }
     });
+}
+
+function collectFault(value: string, previous: ScheduledFault[]): ScheduledFault[] {
+  try {
+    const all = [...previous, parseFault(value)];
+    checkFaultSet(all);
+    return all;
+  } catch (err) {
+    if (err instanceof FaultSpecError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }
 
 function speed(value: string): number {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { SiteLauncher, type SiteOptions } from '../site/launcher.js';
+import { UPSTREAM_CHOICES, type UpstreamChoice } from '../site/upstream.js';
 
 /**
  * `gatewarden-sim site` (what `npm start` runs): the gateway with every simulator of the default
@@ -20,6 +21,7 @@ interface SiteCommandOptions {
   seed: number;
   households: number;
   verbose?: boolean;
+  upstream: UpstreamChoice;
 }
 
 export function registerSite(program: Command): void {
@@ -50,6 +52,14 @@ export function registerSite(program: Command): void {
         .default(36)
         .argParser((v) => integer(v, 'households', 2, 2400)),
     )
+    .addOption(
+      new Option(
+        '--upstream <what>',
+        'a real InfluxDB and Mosquitto for telemetry and the upstream bridge; auto: those installed / 上级服务',
+      )
+        .choices(UPSTREAM_CHOICES)
+        .default('auto'),
+    )
     .option('--verbose', 'show every gateway log line (all are in <dir>/gateway.log) / 显示全部网关日志')
     .action(async (o: SiteCommandOptions) => {
       if (process.env.GATEWARDEN_DATA_DIR !== undefined) {
@@ -67,6 +77,7 @@ export function registerSite(program: Command): void {
         seed: o.seed,
         households: o.households,
         verbose: o.verbose === true,
+        upstream: o.upstream,
       };
       const launcher = new SiteLauncher(options, {
         print: (line) => process.stdout.write(`${line}\n`),

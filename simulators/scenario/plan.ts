@@ -1,16 +1,28 @@
+import type { SiteMode } from '../../gateway/domain/model.js';
 import { type RandomSource, randomInt, seededRandom } from '../shared/random.js';
 import type { Community, SimPerson } from '../site/community.js';
-import { LANES } from '../site/site-plan.js';
+import { BUILDING_GATE, LANES, LANES_WITH, PRIMARY_LANES } from '../site/site-plan.js';
+import { allow, deny, Model, QUOTA_PERIOD_HOURS } from './model.js';
 
 /**
- * The crowd scenario's plan: a compressed day of the simulated site as timed actions, each a
- * console command of the site (site-console.ts) with the outcome the pass rules must give.
+ * The crowd scenario's plan: three compressed days of the simulated site as timed actions, each
+ * a console command of the site (site-console.ts) with the outcome the pass rules must give.
  *
  * Pure and seeded: the same community and seed give the same plan. Every expectation is known
- * by construction from a small model of the day (who has entered, which household used its
- * supply trip, when the escort last showed a card), never by asking the gateway's rules; the
+ * by construction from a small model of the days (model.ts: who has entered, which household
+ * went out when, when the escort last showed a card), never by asking the gateway's rules; the
  * runner compares it with what the gateway journaled. Assumes the site of `gatewarden-sim site`
  * in closed mode with a fresh journal: nobody has passed yet, so anyone's first entry is allowed.
+ *
+ * Days: the household quota ("one member out every two days") needs more than one. The site's
+ * quota period is compressed with the scenario clock (`scenarioPolicy`), so 48 scenario hours
+ * are 48 h / speed of the gateway's. An expectation that depends on when it is decided (a
+ * quota refusal, an exit that a later allowed exit must be 48 h away from) carries `slackMs`:
+ * how late it may be decided and still hold; the runner checks it (schedule.ts). Hence the
+ * order: day 1 is the supply trips and what follows from them, early, when the runner is on
+ * time; day 2 opens with the refused second trips and then has the crowd, whose actions may
+ * run behind the compressed clock without harm; day 3 is the trips allowed again (late is
+ * never wrong for them).
  *
  * Ids only (person, vehicle, household ids): the plan never holds a name or an ID number, so
  * it may be printed and written anywhere.
@@ -24,7 +36,7 @@ export interface Expectation {
 }
 
 export interface PlannedAction {
-  /** Milliseconds since the start of the scenario day (06:00). */
+  /** Milliseconds since 06:00 of the scenario's first day. */
   at: number;
   kind: ActionKind;
   lane: string;
@@ -33,6 +45,13 @@ export interface PlannedAction {
   /** What the action stands for, in a few words (English; ids only). */
   story: string;
   expect: Expectation;
+  /** Played in this mode: the console switches to it first and back to closed after. Absent: closed. */
+  mode?: SiteMode;
+  /**
+   * Scenario milliseconds after `at` by which the gateway must have decided, for this
+   * expectation and those that count this pass (a household's exits) to hold. Absent: any time.
+   */
+  slackMs?: number;
 }
 
 export interface ScenarioPlan {
@@ -42,31 +61,35 @@ export interface ScenarioPlan {
 
 export interface PlanOptions {
   seed: number;
-  /** Households whose designated shopper makes the supply trip (default 6, at most those available). */
+  /** Households whose designated shopper makes the supply trips (default 3, at most those available). */
   shoppers?: number;
-  /** Residents coming home in the morning rush (default 6). */
+  /** Residents coming home in the morning rush (default 4). */
   arrivals?: number;
 }
 
-const MINUTE_MS = 60_000;
 /** The community's work vehicle (community.ts): disinfected two hours before the site starts. */
 const WORK_VEHICLE = 'v-work';
-/** The escort window of the rules is 30 s of the gateway's clock: an escort's card counts that long. */
-const ESCORT_GAP_MS = 10_000;
 
-const allow = (...codes: string[]): Expectation => ({ allow: true, codes });
-const deny = (...codes: string[]): Expectation => ({ allow: false, codes: [...codes].sort() });
+/**
+ * The policy the scenario's site runs with: the household quota's period compressed like the
+ * scenario's days (at speed 3600 a scenario hour is a second, and 48 h are 48 s). Everything
+ * else keeps the gateway's clock (the escort window, temperature windows, registrations).
+ */
+export function scenarioPolicy(speed: number): { householdQuota: { periodHours: number } } {
+  return { householdQuota: { periodHours: QUOTA_PERIOD_HOURS / speed } };
+}
 
 export function planScenario(community: Community, options: PlanOptions): ScenarioPlan {
   const random = seededRandom(options.seed);
-  const day = new Day();
+  const day = new Model(community, PRIMARY_LANES, LANES_WITH.thermal, BUILDING_GATE);
   const residents = community.persons.filter((p) => p.kind === 'resident');
   const free = residents.filter((p) => p.householdId !== community.quarantinedHouseholdId);
   const escort = person(community, community.escortId);
   const byHousehold = groupBy(free, (p) => p.householdId ?? '');
 
-  // Shoppers: designated members of free households other than the host's (its shopper is the
-  // escort, who has a part of their own). Households with a second member first, for the quota case.
+  // Households: shoppers' (those with a second member first, for the quota case), then an idle
+  // one (its second member is refused as not designated), then the one that collects a parcel.
+  // The host household's shopper is the escort, who has a part of their own.
   const households = shuffle(
     random,
     [...byHousehold.keys()].filter((h) => h !== escort.householdId),
@@ -74,17 +97,45 @@ export function planScenario(community: Community, options: PlanOptions): Scenar
   households.sort(
     (a, b) => Number((byHousehold.get(b)?.length ?? 0) > 1) - Number((byHousehold.get(a)?.length ?? 0) > 1),
   );
-  const shopperCount = Math.min(options.shoppers ?? 6, households.length - 1);
+  const shopperCount = Math.min(options.shoppers ?? 3, households.length - 1);
   if (shopperCount < 1) throw new RangeError('the community has too few households for a scenario');
   const shopperHouseholds = households.slice(0, shopperCount);
   const idleHousehold = households[shopperCount];
+  const parcelHousehold = households[shopperCount + 1];
   const shoppers = shopperHouseholds.map((h) => designatedOf(byHousehold.get(h) ?? [], h));
   const others = free.filter((p) => !p.designated && p.householdId !== idleHousehold);
-  const arrivals = shuffle(random, others).slice(0, options.arrivals ?? 6);
+  const [eastComer, ...rest] = shuffle(random, others);
+  const arrivals = rest.slice(0, options.arrivals ?? 4);
 
-  // Early: the registered visitor arrives before the escort has shown a card: refused.
+  // Day 1, first thing: the supply trips, half an hour apart (card or QR). A second member of a
+  // shopper's household is refused twice over (not designated, and the trip is used); the
+  // shoppers come home, one card is passed back over the fence, one tries a second trip.
+  day.moveTo(1, '07:00');
+  for (const s of shoppers) {
+    day.pass(randomInt(random, 0, 1) === 0 ? 'card' : 'qr', LANES.northPedOut, s, 'supply trip, day 1');
+    day.gap(27);
+  }
+  const secondOf = shopperHouseholds
+    .map((h) => (byHousehold.get(h) ?? []).find((p) => !p.designated))
+    .find((p) => p !== undefined);
+  if (secondOf !== undefined)
+    day.pass('card', LANES.northPedOut, secondOf, 'second member of a household that went out');
+  day.moveTo(1, '10:00');
+  for (const s of shoppers)
+    day.pass(randomInt(random, 0, 1) === 0 ? 'card' : 'idcard', LANES.northPedIn, s, 'back from shopping');
+  const [first] = shoppers;
+  if (first !== undefined) {
+    day.pass('card', LANES.northPedIn, first, 'card passed back over the fence');
+    day.pass('card', LANES.northPedOut, first, 'second supply trip the same day');
+  }
+
+  // Day 2: the shoppers try again (their trip was yesterday), then the day's crowd.
+  day.moveTo(2, '07:00');
+  for (const s of shoppers) day.pass('card', LANES.northPedOut, s, 'supply trip again, day 2');
+
+  // The registered visitor arrives before the escort has shown a card: refused.
   day.at(
-    30,
+    5,
     'idcard',
     LANES.northPedIn,
     community.visitorId,
@@ -93,7 +144,8 @@ export function planScenario(community: Community, options: PlanOptions): Scenar
   );
 
   // Morning rush: night-shift residents come home (a first entry is always allowed).
-  for (const p of arrivals) day.enter(randomInt(random, 0, 2) === 0 ? 'idcard' : 'card', p, 'coming home');
+  for (const p of arrivals)
+    day.pass(randomInt(random, 0, 2) === 0 ? 'idcard' : 'card', LANES.northPedIn, p, 'coming home');
   const car = community.vehicles.find((v) => v.permitted && v.id !== WORK_VEHICLE)?.id;
   if (car !== undefined) day.vehicle('in', car, 'resident car comes home');
   if (community.vehicles.some((v) => v.id === WORK_VEHICLE))
@@ -104,32 +156,54 @@ export function planScenario(community: Community, options: PlanOptions): Scenar
   // Staff change shift: out and back in.
   const staff = community.persons.find((p) => p.kind === 'staff');
   if (staff !== undefined) {
-    day.leave('card', staff, 'staff going off shift');
-    day.enter('card', staff, 'staff coming on shift');
+    day.pass('card', LANES.northPedOut, staff, 'staff going off shift');
+    day.pass('card', LANES.northPedIn, staff, 'staff coming on shift');
   }
 
-  // Supply trips: each household's designated shopper goes out (card or QR).
-  day.gap(60);
-  for (const s of shoppers) day.leave(randomInt(random, 0, 1) === 0 ? 'card' : 'qr', s, 'supply trip');
-  day.leave('card', escort, 'supply trip (the escort)');
+  // Couriers stay outside; the household's shopper collects the parcel outside the gate (an exit
+  // like any other: it is the household's trip) and comes back in.
+  const [courier, foodCourier] = community.courierIds.map((id) => person(community, id));
+  if (courier !== undefined) day.pass('idcard', LANES.northPedIn, courier, 'courier at the gate');
+  const collector =
+    parcelHousehold === undefined
+      ? undefined
+      : designatedOf(byHousehold.get(parcelHousehold) ?? [], parcelHousehold);
+  if (collector !== undefined) {
+    day.pass('card', LANES.northPedOut, collector, 'collects the parcel outside the gate');
+    day.pass('card', LANES.northPedIn, collector, 'back in with the parcel');
+  }
 
-  // A second member of a household whose shopper is out: not designated, and the quota is used.
-  const secondOf = shopperHouseholds
-    .map((h) => (byHousehold.get(h) ?? []).find((p) => !p.designated))
-    .find((p) => p !== undefined);
-  if (secondOf !== undefined) day.leave('card', secondOf, 'second member of a household that went out');
-  const idleOther = (byHousehold.get(idleHousehold ?? '') ?? []).find((p) => !p.designated);
-  if (idleOther !== undefined) day.leave('card', idleOther, 'member who is not the designated shopper');
+  // The east gate is not primary: closed in closed mode (and it has no thermal camera).
+  if (eastComer !== undefined) day.pass('qr', LANES.eastPedIn, eastComer, 'at the east gate, closed mode');
+
+  // Building 1's entrance: its residents in (the MQTT lock opens), others go to their own building.
+  const building = BUILDING_GATE.building;
+  const inside = free.find(
+    (p) => placeOf(community, p) === building && p.designated && !day.hasPassed(p.id) && p.id !== escort.id,
+  );
+  const outside = free.find((p) => placeOf(community, p) !== building && !day.hasPassed(p.id));
+  if (inside !== undefined) day.pass('qr', LANES.building1In, inside, 'home to building 1');
+  if (outside !== undefined) day.pass('qr', LANES.building1In, outside, 'at another building’s door');
 
   // Things that go wrong at the gate.
   const quarantined = residents.find((p) => p.householdId === community.quarantinedHouseholdId);
   if (quarantined !== undefined)
-    day.leave('card', quarantined, 'home-quarantined resident tries to go out', true);
-  day.at(10, 'card', LANES.northPedIn, 'unknown', 'a card nobody registered', deny('UNKNOWN_CREDENTIAL'));
-  const feverish = free.find((p) => p.designated && !day.hasPassed(p.id) && p.householdId !== idleHousehold);
+    day.pass('card', LANES.northPedOut, quarantined, 'home-quarantined resident tries to go out');
+  const idleOther = (byHousehold.get(idleHousehold ?? '') ?? []).find((p) => !p.designated);
+  if (idleOther !== undefined)
+    day.pass('card', LANES.northPedOut, idleOther, 'member who is not the designated shopper');
+  day.at(5, 'card', LANES.northPedIn, 'unknown', 'a card nobody registered', deny('UNKNOWN_CREDENTIAL'));
+  const feverish = free.find(
+    (p) =>
+      p.designated &&
+      !day.hasPassed(p.id) &&
+      p.householdId !== idleHousehold &&
+      p.id !== inside?.id &&
+      p.id !== escort.id,
+  );
   if (feverish !== undefined)
     day.at(
-      10,
+      5,
       'fever',
       LANES.northPedIn,
       feverish.id,
@@ -137,21 +211,13 @@ export function planScenario(community: Community, options: PlanOptions): Scenar
       deny('FEVER'),
     );
 
-  // Shoppers come home; one of them tries to come in a second time.
-  day.gap(90);
-  for (const s of shoppers)
-    day.enter(randomInt(random, 0, 1) === 0 ? 'card' : 'idcard', s, 'back from shopping');
-  const [first] = shoppers;
-  if (first !== undefined) {
-    day.enter('card', first, 'card passed back over the fence');
-    day.leave('card', first, 'second supply trip the same day');
-  }
-
-  // The escort comes home leading the visitor in.
-  day.gap(120);
-  day.enter('card', escort, 'escort comes home with the visitor');
+  // The escort goes out, and comes home leading the visitor.
+  day.moveTo(2, '11:00');
+  day.pass('card', LANES.northPedOut, escort, 'supply trip (the escort)');
+  day.moveTo(2, '12:30');
+  day.pass('card', LANES.northPedIn, escort, 'escort comes home with the visitor');
   day.at(
-    ESCORT_GAP_MS / MINUTE_MS,
+    10 / 60,
     'idcard',
     LANES.northPedIn,
     community.visitorId,
@@ -159,75 +225,34 @@ export function planScenario(community: Community, options: PlanOptions): Scenar
     allow('VISITOR_ESCORTED'),
   );
 
-  // The resident car goes out and comes back.
-  day.gap(180);
+  // The food delivery stays outside; the resident car goes out, comes back, is read in again.
+  if (foodCourier !== undefined)
+    day.pass('idcard', LANES.northPedIn, foodCourier, 'food delivery at the gate');
+  day.moveTo(2, '14:00');
   if (car !== undefined) {
     day.vehicle('out', car, 'resident car goes out');
     day.vehicle('in', car, 'resident car comes back');
     day.vehicle('in', car, 'the same plate entering twice');
   }
 
-  return { seed: options.seed, actions: day.actions };
+  // For a while the site is open: the east gate lets a resident in.
+  day.moveTo(2, '16:00');
+  if (eastComer !== undefined)
+    day.pass('qr', LANES.eastPedIn, eastComer, 'at the east gate, open mode', 'open');
+
+  // Day 3: two days on, each shopper goes out again (allowed) and comes home.
+  day.moveTo(3, '15:00');
+  for (const s of shoppers) {
+    day.pass(randomInt(random, 0, 1) === 0 ? 'card' : 'qr', LANES.northPedOut, s, 'supply trip, day 3');
+    day.gap(27);
+  }
+  for (const s of shoppers) day.pass('card', LANES.northPedIn, s, 'back from shopping, day 3');
+
+  return { seed: options.seed, actions: day.finish() };
 }
 
-/** The day being written, with what the rules remember (whose last pass was in or out, household exits). */
-class Day {
-  readonly actions: PlannedAction[] = [];
-  private clock = 0;
-  private readonly last = new Map<string, 'in' | 'out'>();
-  private readonly householdsOut = new Set<string>();
-
-  hasPassed(id: string): boolean {
-    return this.last.has(id);
-  }
-
-  gap(minutes: number): void {
-    this.clock += minutes * MINUTE_MS;
-  }
-
-  at(
-    afterMinutes: number,
-    kind: ActionKind,
-    lane: string,
-    who: string,
-    story: string,
-    expect: Expectation,
-  ): void {
-    this.clock += Math.round(afterMinutes * MINUTE_MS);
-    this.actions.push({ at: this.clock, kind, lane, who, story, expect });
-  }
-
-  enter(kind: 'card' | 'idcard', p: SimPerson, story: string): void {
-    const grant = p.kind === 'staff' ? 'STAFF' : 'RESIDENT';
-    const expect = this.last.get(p.id) === 'in' ? deny('ANTI_PASSBACK') : allow(grant);
-    this.at(3, kind, LANES.northPedIn, p.id, story, expect);
-    if (expect.allow) this.last.set(p.id, 'in');
-  }
-
-  leave(kind: 'card' | 'qr', p: SimPerson, story: string, quarantined = false): void {
-    const codes: string[] = quarantined ? ['QUARANTINED'] : [];
-    if (p.kind === 'resident') {
-      if (p.householdId !== undefined && this.householdsOut.has(p.householdId))
-        codes.push('HOUSEHOLD_QUOTA_EXCEEDED');
-      if (!p.designated) codes.push('NOT_DESIGNATED_MEMBER');
-    }
-    const expect = codes.length > 0 ? deny(...codes) : allow(p.kind === 'staff' ? 'STAFF' : 'RESIDENT');
-    this.at(3, kind, LANES.northPedOut, p.id, story, expect);
-    if (!expect.allow) return;
-    this.last.set(p.id, 'out');
-    if (p.kind === 'resident' && p.householdId !== undefined) this.householdsOut.add(p.householdId);
-  }
-
-  vehicle(direction: 'in' | 'out', id: string, story: string, permitted = true): void {
-    const lane = direction === 'in' ? LANES.northVehicleIn : LANES.northVehicleOut;
-    const expect = !permitted
-      ? deny('VEHICLE_NO_PERMIT')
-      : direction === 'in' && this.last.get(id) === 'in'
-        ? deny('ANTI_PASSBACK')
-        : allow('VEHICLE_PERMIT');
-    this.at(4, 'plate', lane, id, story, expect);
-    if (expect.allow) this.last.set(id, direction);
-  }
+function placeOf(community: Community, p: SimPerson): string | undefined {
+  return (community.document.households ?? []).find((h) => h.id === p.householdId)?.building;
 }
 
 function person(community: Community, id: string): SimPerson {
@@ -257,7 +282,19 @@ function shuffle<T>(random: RandomSource, items: readonly T[]): T[] {
   return out;
 }
 
-/** The console line of the simulated site that performs the action. */
+/**
+ * The console lines of the simulated site that perform the action: the action itself, or, for
+ * one played in another mode, the switch there, the action and the switch back to closed.
+ */
 export function consoleLine(action: PlannedAction): string {
-  return `${action.kind} ${action.lane} ${action.who}`;
+  const line = `${action.kind} ${action.lane} ${action.who}`;
+  return action.mode === undefined ? line : `mode ${action.mode}\n${line}\nmode closed`;
+}
+
+/** Scenario time as `d<day> HH:MM`: day 1 starts at 06:00. */
+export function scenarioClock(atMs: number): string {
+  const minutes = 6 * 60 + Math.floor(atMs / 60_000);
+  const dayNumber = Math.floor(minutes / (24 * 60)) + 1;
+  const hh = String(Math.floor(minutes / 60) % 24).padStart(2, '0');
+  return `d${dayNumber} ${hh}:${String(minutes % 60).padStart(2, '0')}`;
 }

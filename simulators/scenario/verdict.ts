@@ -8,6 +8,8 @@ import type { Expectation } from './plan.js';
  */
 export interface ObservedDecision {
   seq: number;
+  /** The journal entry's time, on the gateway's clock (schedule.ts checks it against the action's slack). */
+  at?: number;
   allow: boolean;
   /** Grant and deny codes, in the decision's order. */
   codes: readonly string[];
@@ -41,11 +43,12 @@ export function summaryLines(rows: readonly SummaryRow[]): string[] {
     Math.max(min, ...rows.map((r) => pick(r).length));
   const wa = width((r) => r.action, 6);
   const we = width((r) => r.expected, 8);
+  const wt = width((r) => r.time, 5);
   const lines = [
-    `${'time'.padEnd(5)}  ${'action'.padEnd(wa)}  ${'expected'.padEnd(we)}  decided`,
+    `${'time'.padEnd(wt)}  ${'action'.padEnd(wa)}  ${'expected'.padEnd(we)}  decided`,
     ...rows.map(
       (r) =>
-        `${r.time.padEnd(5)}  ${r.action.padEnd(wa)}  ${r.expected.padEnd(we)}  ${r.decided}${r.agreed ? '' : '  ✗ DISAGREES 不一致'}`,
+        `${r.time.padEnd(wt)}  ${r.action.padEnd(wa)}  ${r.expected.padEnd(we)}  ${r.decided}${r.agreed ? '' : '  ✗ DISAGREES 不一致'}`,
     ),
   ];
   const disagreed = rows.filter((r) => !r.agreed);

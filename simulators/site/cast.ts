@@ -77,6 +77,7 @@ export class Cast {
       `residents 住户: ${this.residents().length} in ${new Set(this.residents().map((p) => p.householdId)).size} households, e.g. ${designated[0]?.id} (designated shopper 指定采购员)${other ? `, ${other.id} (not designated)` : ''}`,
       `staff 工作人员: ${staff.map((p) => p.id).join(', ')}`,
       `visitor 访客: ${c.visitorId} (registered, escort 陪同人 ${c.escortId})`,
+      `couriers 快递员: ${c.courierIds.join(', ')} (ID card; never enter in closed mode 封闭期间不得入内)`,
       `home quarantine 居家隔离: household ${c.quarantinedHouseholdId}: ${quarantined.map((p) => p.id).join(', ')}`,
       `vehicles 车辆: ${c.vehicles.map((v) => `${v.id} ${v.plate}${v.permitted ? '' : ' (no permit 无通行证)'}`).join(', ')}`,
     ];

@@ -6,7 +6,9 @@ import { syntheticName } from './names.js';
 
 /**
  * The simulated community: households with residents and their cards, ID cards and QR codes,
- * staff, vehicles, one visitor registration and one home-quarantine order, as a registry
+ * staff, vehicles, couriers of the delivery companies that serve the site (registered by their
+ * ID cards; they never enter in closed mode, residents collect at the gate), one visitor
+ * registration and one home-quarantine order, as a registry
  * document for `RegistryStore.import`, plus what the simulators need to present those
  * credentials (Wiegand numbers, raw ID numbers for the simulated ID-card reader).
  *
@@ -28,7 +30,7 @@ export interface SimCard {
 
 export interface SimPerson {
   id: string;
-  kind: 'resident' | 'staff' | 'visitor';
+  kind: 'resident' | 'staff' | 'visitor' | 'courier';
   householdId?: string;
   /** Synthetic; for the registry and the simulated ID card only. */
   name: string;
@@ -56,6 +58,8 @@ export interface Community {
   /** The visitor's escort (a resident of the host household). */
   escortId: string;
   quarantinedHouseholdId: string;
+  /** Registered couriers (ID card only): DELIVERY_NOT_ALLOWED at the gate in closed mode. */
+  courierIds: readonly string[];
 }
 
 export interface CommunityOptions {
@@ -125,8 +129,16 @@ export function generateCommunity(options: CommunityOptions): Community {
     }));
   vehicles.push({ id: 'v-work', plate: plates.next(), permitted: true, kind: 'work' });
   vehicles.push({ id: 'v-outside', plate: plates.next(), permitted: false, kind: 'outside' });
+  // Drawn last, so that adding them left every earlier person, card and plate of a seed as it was.
+  const couriers = [1, 2].map((c) => person(`courier-${c}`, 'courier'));
+  persons.push(...couriers);
 
   const iso = (ms: number) => new Date(ms).toISOString();
+  // By household, in one pass: a filter per household is quadratic (minutes at 10,000 households).
+  const designatedOf = new Map<string, string[]>();
+  for (const p of persons)
+    if (p.designated && p.householdId !== undefined)
+      designatedOf.set(p.householdId, [...(designatedOf.get(p.householdId) ?? []), p.id]);
   const document: RegistryDocument = {
     version: 1,
     households: households.map((h) => ({
@@ -134,7 +146,7 @@ export function generateCommunity(options: CommunityOptions): Community {
       building: h.building,
       unit: h.unit,
       room: h.room,
-      designatedMembers: persons.filter((p) => p.householdId === h.id && p.designated).map((p) => p.id),
+      designatedMembers: designatedOf.get(h.id) ?? [],
     })),
     persons: persons.map((p) => ({
       id: p.id,
@@ -183,6 +195,7 @@ export function generateCommunity(options: CommunityOptions): Community {
     visitorId: visitor.id,
     escortId: escort.id,
     quarantinedHouseholdId: last.id,
+    courierIds: couriers.map((c) => c.id),
   };
 }
 
@@ -195,8 +208,9 @@ interface Place {
 
 /** Buildings of two units and six floors, two rooms a floor, filled in order. */
 function householdPlaces(count: number): Place[] {
-  if (!Number.isInteger(count) || count < 2 || count > 2400)
-    throw new RangeError(`households: ${count} is not an integer in 2..2400`);
+  // At most 4 members each: 16,000 households keep every card number (from 1001) within Wiegand 26's 16 bits.
+  if (!Number.isInteger(count) || count < 2 || count > 16_000)
+    throw new RangeError(`households: ${count} is not an integer in 2..16000`);
   const places: Place[] = [];
   for (let i = 0; i < count; i++) {
     const building = String(Math.floor(i / 24) + 1);

@@ -15,10 +15,13 @@ import { communityDeck } from './idcard-deck.js';
 import { ptyPath } from './site-config.js';
 import {
   BARRIERS,
+  BUILDING_LOCK,
   CAMERA_USER,
   CAMERAS,
   OSDP_READERS,
   PTY_LINES,
+  QR_SCANNER,
+  QR_SCANNERS,
   TASMOTA_RELAY,
   Z2M_DOOR,
 } from './site-plan.js';
@@ -37,12 +40,16 @@ export class DeviceSims {
   readonly cameras = new Map<string, OnvifCameraSimulator>();
   readonly readers = new Map<string, SimulatedPd>();
   readonly sam: IdCardSimulator;
+  /** Every QR scanner, by lane. */
+  readonly scanners = new Map<string, QrSerialSimulator>();
+  /** The north exit's QR scanner (`scanners.get('north-ped-out')`). */
   readonly scanner: QrSerialSimulator;
   readonly thermometer: ThermometerSerialSimulator;
   private readonly osdp: BusSimulator;
   private readonly barriers: BarrierProcess;
   private relay: TasmotaRelaySimulator | undefined;
   private door: Zigbee2MqttDoorSimulator | undefined;
+  private readonly locks = new Map<string, Zigbee2MqttDoorSimulator>();
   private readonly stoppers: (() => Promise<unknown>)[] = [];
   private stopped = false;
 
@@ -98,7 +105,11 @@ export class DeviceSims {
       deck: communityDeck(options.community),
       processing: { readMs: 300 },
     });
-    this.scanner = new QrSerialSimulator({ transport: serial(PTY_LINES.qr), baudRate: PTY_LINES.qr.baud });
+    for (const q of QR_SCANNERS)
+      this.scanners.set(q.lane, new QrSerialSimulator({ transport: serial(q.line), baudRate: q.line.baud }));
+    const north = this.scanners.get(QR_SCANNER.lane);
+    if (north === undefined) throw new Error('site-plan.ts lists no QR scanner at the north exit');
+    this.scanner = north;
     this.thermometer = new ThermometerSerialSimulator({
       transport: serial(PTY_LINES.thermometer),
       baudRate: PTY_LINES.thermometer.baud,
@@ -138,15 +149,15 @@ export class DeviceSims {
     this.ensureRunning();
     this.stoppers.push(() => this.barriers.stop());
     await this.barriers.start();
-    for (const device of [this.sam, this.scanner, this.thermometer]) {
+    for (const device of [this.sam, ...this.scanners.values(), this.thermometer]) {
       if (!(await device.start())) throw new Error(`cannot open ${device.transportName}`);
       this.stoppers.push(() => device.stop());
     }
   }
 
   /**
-   * Connects the east gate's Tasmota relay and Zigbee2MQTT lock to the gateway's broker; resolves
-   * once both are connected. Called before the gateway starts: they keep trying until its broker
+   * Connects the east gate's Tasmota relay and Zigbee2MQTT lock, and building 1's Zigbee2MQTT
+   * bridge with its lock, to the gateway's broker; resolves once all are connected. Called before the gateway starts: they keep trying until its broker
    * listens, and their first connect's work is done before the gateway's devices start.
    */
   async startMqtt(brokerUrl: string): Promise<void> {
@@ -176,7 +187,20 @@ export class DeviceSims {
     door.on('bolt', (state) => this.options.report(`gate  ${Z2M_DOOR.lockId} bolt ${state}`));
     this.door = door;
     this.stoppers.push(() => door.crash());
-    await Promise.all([relay.start(), door.start()]);
+    const building = new Zigbee2MqttDoorSimulator({
+      connection: connection(MQTT_USERS.building, this.options.secrets.mqtt.building),
+      baseTopic: BUILDING_LOCK.baseTopic,
+      lockName: BUILDING_LOCK.lockName,
+    });
+    building.on('bolt', (state) => this.options.report(`gate  ${BUILDING_LOCK.lockId} bolt ${state}`));
+    this.locks.set(BUILDING_LOCK.lane, building);
+    this.stoppers.push(() => building.crash());
+    await Promise.all([relay.start(), door.start(), building.start()]);
+  }
+
+  /** The MQTT lock of a lane whose lock the site actions watch (building entrances), once connected. */
+  mqttLockAt(lane: string): Zigbee2MqttDoorSimulator | undefined {
+    return this.locks.get(lane);
   }
 
   /** The barrier of a vehicle lane: whether its arm is up, and a car on or off its loop. */

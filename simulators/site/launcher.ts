@@ -9,11 +9,12 @@ import { GatewayProcess } from './gateway-process.js';
 import { describeEntry, JournalWatch } from './journal-watch.js';
 import { freePort, portIsFree } from './ports.js';
 import { SiteActions } from './site-actions.js';
-import { ptyPath, type SitePorts, siteConfig } from './site-config.js';
+import { type PolicyOverrides, ptyPath, type SitePorts, siteConfig } from './site-config.js';
 import { SITE_CONSOLE_HELP, SiteConsole } from './site-console.js';
 import { PTY_LINES, plannedDeviceIds } from './site-plan.js';
 import { makeSecrets, prepareSite, type SiteSecrets, setupPaths } from './site-setup.js';
 import { SocatPair } from './socat-pair.js';
+import { resolveUpstream, SiteUpstream, type UpstreamChoice, withUpstream } from './upstream.js';
 import { claimWorkDir, packageRoot, releaseWorkDir } from './work-dir.js';
 
 /**
@@ -38,6 +39,10 @@ export interface SiteOptions {
   households?: number;
   /** Show every gateway log line, not only warnings and errors. */
   verbose: boolean;
+  /** A real InfluxDB and Mosquitto for the gateway's sinks (upstream.ts); default none. */
+  upstream?: UpstreamChoice;
+  /** Policy fields over the default configuration's (site-config.ts); the scenario compresses the quota period. */
+  policy?: PolicyOverrides;
 }
 
 export interface SiteIo {
@@ -59,6 +64,7 @@ export class SiteLauncher {
   private gateway: GatewayProcess | undefined;
   private watch: JournalWatch | undefined;
   private cast: Cast | undefined;
+  private upstreamParts: SiteUpstream | undefined;
   private stopping: Promise<void> | undefined;
   private exitCode = 0;
   private finish: ((code: number) => void) | undefined;
@@ -90,6 +96,16 @@ export class SiteLauncher {
     return finished;
   }
 
+  /** The simulators, for the scenario's scheduled faults (simulators/scenario/faults.ts). */
+  get devices(): DeviceSims | undefined {
+    return this.sims;
+  }
+
+  /** The InfluxDB and Mosquitto this site started, if any. */
+  get upstream(): SiteUpstream | undefined {
+    return this.upstreamParts;
+  }
+
   /** Stops everything (idempotent: a second signal while stopping changes nothing). */
   stop(code = 0, why?: string): Promise<void> {
     if (this.stopping !== undefined) return this.stopping;
@@ -102,6 +118,7 @@ export class SiteLauncher {
         this.io.printError(`gatewarden-sim site: the gateway ended with ${gatewayEnd}`);
       for (const problem of (await this.sims?.stop()) ?? []) this.io.printError(`simulator: ${problem}`);
       await Promise.all(this.pairs.map((p) => p.stop()));
+      await this.upstreamParts?.stop();
       if (this.dir !== undefined) releaseWorkDir(this.dir);
       this.io.print(
         code === 0 ? 'gatewarden-sim site: stopped 已停止' : 'gatewarden-sim site: stopped after an error',
@@ -145,13 +162,23 @@ export class SiteLauncher {
       await pair.start();
     }
     const paths = setupPaths(dir);
-    const config = siteConfig({
-      dir,
-      defaultConfig: join(this.root, 'config/gatewarden.yaml'),
-      schemaFile: join(this.root, 'config/schema.json'),
-      ports,
-      cameraUrls,
-    });
+    const upstream = await SiteUpstream.start(
+      join(dir, 'upstream'),
+      resolveUpstream(this.options.upstream ?? 'none'),
+    );
+    this.upstreamParts = upstream;
+    this.abortIfStopping();
+    const config = withUpstream(
+      siteConfig({
+        dir,
+        defaultConfig: join(this.root, 'config/gatewarden.yaml'),
+        schemaFile: join(this.root, 'config/schema.json'),
+        ports,
+        cameraUrls,
+        ...(this.options.policy === undefined ? {} : { policy: this.options.policy }),
+      }),
+      upstream,
+    );
     await prepareSite(paths, config, community, secrets);
     this.abortIfStopping();
     await sims.startSerial();
@@ -239,6 +266,7 @@ export class SiteLauncher {
       `login 登录: operator ${secrets.api.operator}  (operator 值班员)`,
       `  passwords also in ${join(dir, 'credentials.txt')}; new ones at every start / 每次启动生成新密码`,
       `  MQTT broker 本地代理: mqtt://127.0.0.1:${ports.mqtt} (WebSocket ${ports.mqttWebSocket}); gateway log: ${join(dir, 'gateway.log')}`,
+      ...(this.upstreamParts?.describe() ?? []),
       '',
       'Console 控制台 (Ctrl-C or quit stops everything / 退出):',
       SITE_CONSOLE_HELP,

@@ -1,3 +1,4 @@
+import type { Zigbee2MqttDoorSimulator } from '../mqtt/z2m-door-sim.js';
 import type { OnvifCameraSimulator } from '../onvif/onvif-camera.js';
 import type { ApiClient } from './api-client.js';
 import type { Cast, Direction } from './cast.js';
@@ -12,9 +13,15 @@ import { LANES_WITH } from './site-plan.js';
  * car would: a thermal camera sees the person (on a lane that has one), then the card, ID card
  * or QR code is presented; a plate camera reads the plate and the car drives over the loop once
  * the arm is up. Each action waits for the gateway's decision (the console prints it from the
- * journal) so the prompt comes back after the outcome. Errors are RangeErrors with the reason.
+ * journal) so the prompt comes back after the outcome. At a lane whose lock is an MQTT lock (a
+ * building entrance), a pass must also be seen on the lock itself: its bolt reports unlocked, or
+ * the action fails. Errors are RangeErrors with the reason.
  */
 const DECISION_WAIT_MS = 8000;
+/** From the decision to the MQTT lock's report: the command over the broker plus the bolt's 300 ms. */
+const LOCK_WAIT_MS = 5000;
+/** How long a car stands on the loop after the arm is up. */
+const CAR_ON_LOOP_MS = 600;
 const READING_WAIT_MS = 4000;
 const NORMAL_CELSIUS = 36.6;
 const FEVER_CELSIUS = 38.6;
@@ -68,11 +75,12 @@ export class SiteActions {
 
   async qr(lane: string, who?: string): Promise<void> {
     requireLane(LANES_WITH.qr, lane, 'QR scanner 扫码器');
+    const scanner = need(this.o.sims.scanners.get(lane), 'QR scanner 扫码器', lane, LANES_WITH.qr);
     const code = who === 'unknown' ? `SIMQR-UNKNOWN-${Date.now() % 100000}` : this.who(lane, who).qr;
     if (code === undefined) throw new RangeError(`${who} has no QR pass`);
     this.o.print(`QR 扫码 at ${lane}: ${who === 'unknown' ? 'a code nobody registered' : code}`);
     await this.screen(lane, NORMAL_CELSIUS);
-    await this.decided(lane, () => void this.o.sims.scanner.scan(code));
+    await this.decided(lane, () => void scanner.scan(code));
   }
 
   /** A high camera reading, the handheld re-measure where the lane has a thermometer, then the card: FEVER. */
@@ -111,7 +119,7 @@ export class SiteActions {
       return;
     }
     barrier.car('arrive');
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, CAR_ON_LOOP_MS));
     barrier.car('clear');
     this.o.print('the car drove through 车辆已通过');
   }
@@ -168,17 +176,32 @@ export class SiteActions {
     if ((await seen) === undefined) this.o.print(`no reading journaled at ${lane} 未记录体温`);
   }
 
-  /** Runs `act` (which may fail: the console shows why) and waits for the decision at `lane`. */
+  /**
+   * Runs `act` (which may fail: the console shows why) and waits for the decision at `lane`; at a
+   * lane with an MQTT lock, an allowed pass waits for the lock to report its bolt unlocked too, and
+   * throws if it does not (the console prints the error; the scenario counts it).
+   */
   private async decided(lane: string, act: () => unknown): Promise<WatchedEntry<'decision'> | undefined> {
     const seen = this.o.watch.next(
       (e) => e.type === 'decision' && (e as WatchedEntry<'decision'>).payload.request.laneId === lane,
       DECISION_WAIT_MS,
     );
-    await act();
-    const decision = (await seen) as WatchedEntry<'decision'> | undefined;
-    if (decision === undefined)
-      this.o.print(`no decision at ${lane} within ${DECISION_WAIT_MS / 1000} s 无通行决定`);
-    return decision;
+    const lock = this.o.sims.mqttLockAt(lane);
+    const unlocked = lock === undefined ? undefined : boltUnlocked(lock, DECISION_WAIT_MS + LOCK_WAIT_MS);
+    try {
+      await act();
+      const decision = (await seen) as WatchedEntry<'decision'> | undefined;
+      if (decision === undefined)
+        this.o.print(`no decision at ${lane} within ${DECISION_WAIT_MS / 1000} s 无通行决定`);
+      if (unlocked !== undefined && decision?.payload.decision.allow === true) {
+        if (!(await unlocked.seen))
+          throw new Error(`the MQTT lock at ${lane} did not report unlocked after the pass 放行后门锁未打开`);
+        this.o.print(`lock 门锁 at ${lane}: unlocked 已开锁 (reported by the lock)`);
+      }
+      return decision;
+    } finally {
+      unlocked?.cancel();
+    }
   }
 }
 
@@ -193,6 +216,28 @@ function need<T>(thing: T | undefined, what: string, lane: string, lanes: readon
 
 function requireLane(lanes: readonly string[], lane: string, what: string): void {
   if (!lanes.includes(lane)) throw new RangeError(`no ${what} at ${lane} (at: ${lanes.join(', ')})`);
+}
+
+/** Whether the lock reports its bolt unlocked within `timeoutMs` from now. */
+function boltUnlocked(
+  lock: Zigbee2MqttDoorSimulator,
+  timeoutMs: number,
+): { seen: Promise<boolean>; cancel: () => void } {
+  let cancel: () => void = () => undefined;
+  const seen = new Promise<boolean>((resolve) => {
+    const onBolt = (state: string) => {
+      if (state === 'unlocked') finish(true);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    const finish = (result: boolean) => {
+      clearTimeout(timer);
+      lock.off('bolt', onBolt);
+      resolve(result);
+    };
+    lock.on('bolt', onBolt);
+    cancel = () => finish(false);
+  });
+  return { seen, cancel };
 }
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {

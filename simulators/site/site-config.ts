@@ -4,13 +4,15 @@ import { parse } from 'yaml';
 import { configSchema, type GatewardenConfigInput } from '../../config/schema.js';
 import {
   BARRIERS,
+  BUILDING_GATE,
+  BUILDING_LOCK,
   CAMERA_USER,
   CAMERAS,
   IDCARD_READER,
   OSDP_READERS,
   PTY_LINES,
   type PtyLine,
-  QR_SCANNER,
+  QR_SCANNERS,
   TASMOTA_RELAY,
   THERMOMETER,
   Z2M_DOOR,
@@ -18,8 +20,8 @@ import {
 
 /**
  * The configuration of the simulated site: the default site's community, mode, policy and gates
- * (read from `config/gatewarden.yaml`, so the two never drift apart) plus every device of
- * site-plan.ts on the pty ends and loopback URLs the launcher made. The result is checked
+ * (read from `config/gatewarden.yaml`, so the two never drift apart) plus building 1's entrance
+ * and every device of site-plan.ts on the pty ends and loopback URLs the launcher made. The result is checked
  * against the one schema before it is written, so a mistake here is reported field by field
  * rather than as a gateway that will not start.
  */
@@ -40,7 +42,15 @@ export interface SiteConfigInputs {
   ports: SitePorts;
   /** Device service URL of each simulated camera, by camera id. */
   cameraUrls: Readonly<Record<string, string>>;
+  /**
+   * Policy fields laid over the default configuration's (one level deep: `householdQuota:
+   * { periodHours }` keeps its `exits`). The crowd scenario compresses the quota's period with
+   * its days (scenario/plan.ts, `scenarioPolicy`).
+   */
+  policy?: PolicyOverrides;
 }
+
+export type PolicyOverrides = Readonly<Record<string, unknown>>;
 
 /** The pty end the gateway opens (`gateway`) or the simulator opens (`sim`). */
 export function ptyPath(dir: string, line: PtyLine, end: 'gateway' | 'sim'): string {
@@ -72,8 +82,8 @@ export function siteConfig(inputs: SiteConfigInputs): Record<string, unknown> {
     $schema: inputs.schemaFile,
     site: { ...base.site, dataDir: 'data' },
     ...(base.mode === undefined ? {} : { mode: base.mode }),
-    ...(base.policy === undefined ? {} : { policy: base.policy }),
-    gates: base.gates,
+    ...policySection(base.policy, inputs.policy),
+    gates: withBuildingGate(base.gates),
     ...deviceSections(inputs),
     log: { level: 'info' },
   };
@@ -113,13 +123,11 @@ function deviceSections({ dir, ports, cameraUrls }: SiteConfigInputs): DeviceSec
       coils: { open: 0, close: 1, stop: 2 },
       inputs: { loop: 0, upLimit: 1, downLimit: 2, fire: 3 },
     })),
-    scanners: [
-      {
-        id: QR_SCANNER.id,
-        lane: QR_SCANNER.lane,
-        serial: { path: gatewayEnd(PTY_LINES.qr), baud: PTY_LINES.qr.baud, terminator: 'cr' },
-      },
-    ],
+    scanners: QR_SCANNERS.map((q) => ({
+      id: q.id,
+      lane: q.lane,
+      serial: { path: gatewayEnd(q.line), baud: q.line.baud, terminator: 'cr' as const },
+    })),
     thermometers: [
       {
         id: THERMOMETER.id,
@@ -173,9 +181,40 @@ function deviceSections({ dir, ports, cameraUrls }: SiteConfigInputs): DeviceSec
           friendlyName: Z2M_DOOR.contactName,
           lockDevice: Z2M_DOOR.lockId,
         },
+        {
+          convention: 'zigbee2mqtt',
+          id: BUILDING_LOCK.lockId,
+          lane: BUILDING_LOCK.lane,
+          kind: 'lock',
+          baseTopic: BUILDING_LOCK.baseTopic,
+          friendlyName: BUILDING_LOCK.lockName,
+          // Short, so that two passes at the door a few seconds apart each see the bolt move.
+          unlockSeconds: 2,
+        },
       ],
     },
   };
+}
+
+/** The default site's gates, and building 1's entrance unless the default configuration has it already. */
+function withBuildingGate(gates: unknown): unknown {
+  if (!Array.isArray(gates)) return gates;
+  const has = gates.some((g) => (g as { id?: unknown } | null)?.id === BUILDING_GATE.id);
+  return has ? gates : [...gates, BUILDING_GATE];
+}
+
+function policySection(base: unknown, overrides: PolicyOverrides | undefined): { policy?: unknown } {
+  if (overrides === undefined) return base === undefined ? {} : { policy: base };
+  const merged: Record<string, unknown> = { ...(isObject(base) ? base : {}) };
+  for (const [key, value] of Object.entries(overrides)) {
+    const under = merged[key];
+    merged[key] = isObject(under) && isObject(value) ? { ...under, ...value } : value;
+  }
+  return { policy: merged };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 interface DefaultSite {

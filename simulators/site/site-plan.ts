@@ -8,8 +8,10 @@
  * module each; north-ped-in also has an ID-card reader, a thermal camera and a handheld
  * thermometer; north-ped-out a QR scanner and a thermal camera; each vehicle lane a barrier on
  * a Modbus relay board (both boards on one line) and a plate camera. East (secondary) gate:
- * a Tasmota relay on the way in, a Zigbee2MQTT lock and door contact on the way out, over the
- * embedded broker.
+ * a Tasmota relay and a serial QR scanner (the cheapest reader of the site) on the way in, a
+ * Zigbee2MQTT lock and door contact on the way out, over the embedded broker. Building 1's
+ * entrance (a gate of kind `building`, added to the default configuration's gates by
+ * site-config.ts): a serial QR scanner and a Zigbee2MQTT lock of the building's own bridge.
  */
 
 export const LANES = {
@@ -19,6 +21,7 @@ export const LANES = {
   northVehicleOut: 'north-vehicle-out',
   eastPedIn: 'east-ped-in',
   eastPedOut: 'east-ped-out',
+  building1In: 'building-1-in',
 } as const;
 
 /** A socat pseudo-terminal pair: the gateway opens `<dir>/tty-<name>`, the simulator `<dir>/tty-<name>-sim`. */
@@ -33,6 +36,8 @@ export const PTY_LINES = {
   sam: { name: 'north-in-sam', baud: 115200 },
   qr: { name: 'north-out-qr', baud: 9600 },
   thermometer: { name: 'north-in-thermometer', baud: 9600 },
+  eastQr: { name: 'east-in-qr', baud: 9600 },
+  buildingQr: { name: 'building-1-qr', baud: 9600 },
 } as const satisfies Record<string, PtyLine>;
 
 export interface OsdpReaderPlan {
@@ -63,6 +68,19 @@ export const BARRIERS: readonly BarrierPlan[] = [
 
 export const IDCARD_READER = { id: 'north-in-idcard', lane: LANES.northPedIn } as const;
 export const QR_SCANNER = { id: 'north-out-qr', lane: LANES.northPedOut } as const;
+
+export interface QrScannerPlan {
+  id: string;
+  lane: string;
+  line: (typeof PTY_LINES)['qr' | 'eastQr' | 'buildingQr'];
+}
+
+/** Every serial QR scanner: the north exit's, the east gate's (GATE_CLOSED in closed mode), building 1's. */
+export const QR_SCANNERS: readonly QrScannerPlan[] = [
+  { ...QR_SCANNER, line: PTY_LINES.qr },
+  { id: 'east-in-qr', lane: LANES.eastPedIn, line: PTY_LINES.eastQr },
+  { id: 'building-1-qr', lane: LANES.building1In, line: PTY_LINES.buildingQr },
+];
 export const THERMOMETER = { id: 'north-in-thermometer', lane: LANES.northPedIn } as const;
 
 export interface CameraPlan {
@@ -95,18 +113,46 @@ export const Z2M_DOOR = {
   contactName: 'east/out-door',
 } as const;
 
+/**
+ * Building 1's entrance: a gate of kind `building` (never primary, never shut by the mode; its
+ * own residents in, others NOT_THIS_BUILDING), one lane in. Exits are by the exit button.
+ */
+export const BUILDING_GATE = {
+  id: 'building-1',
+  name: { zh: '1号楼入口', en: 'Building 1 entrance' },
+  kind: 'building',
+  building: '1',
+  lanes: [
+    {
+      id: LANES.building1In,
+      name: { zh: '1号楼入口', en: 'Building 1 in' },
+      kind: 'pedestrian',
+      direction: 'in',
+    },
+  ],
+} as const;
+
+/** The building's Zigbee2MQTT lock, on the building's own bridge (its own base topic and broker user). */
+export const BUILDING_LOCK = {
+  lockId: 'building-1-lock',
+  lane: LANES.building1In,
+  baseTopic: 'z2m-building-1',
+  lockName: 'entrance/lock',
+} as const;
+
 /** Every device id the gateway lists in /api/devices for this site. */
 export function plannedDeviceIds(): string[] {
   return [
     ...OSDP_READERS.map((r) => r.id),
     ...BARRIERS.flatMap((b) => [b.board, b.id]),
     IDCARD_READER.id,
-    QR_SCANNER.id,
+    ...QR_SCANNERS.map((q) => q.id),
     THERMOMETER.id,
     ...CAMERAS.map((c) => c.id),
     TASMOTA_RELAY.id,
     Z2M_DOOR.lockId,
     Z2M_DOOR.contactId,
+    BUILDING_LOCK.lockId,
   ];
 }
 
@@ -114,8 +160,18 @@ export function plannedDeviceIds(): string[] {
 export const LANES_WITH = {
   reader: OSDP_READERS.map((r) => r.lane),
   idcard: [IDCARD_READER.lane],
-  qr: [QR_SCANNER.lane],
+  qr: QR_SCANNERS.map((q) => q.lane),
   thermal: CAMERAS.filter((c) => c.kind === 'thermal').map((c) => c.lane),
   plate: CAMERAS.filter((c) => c.kind === 'plate').map((c) => c.lane),
   thermometer: [THERMOMETER.lane],
+  /** Lanes whose lock is an MQTT lock the site actions watch open (building entrances). */
+  mqttLock: [BUILDING_LOCK.lane],
 } as const;
+
+/** Lanes of the primary (north) gate: elsewhere closed mode answers GATE_CLOSED (building doors aside). */
+export const PRIMARY_LANES: readonly string[] = [
+  LANES.northPedIn,
+  LANES.northPedOut,
+  LANES.northVehicleIn,
+  LANES.northVehicleOut,
+];

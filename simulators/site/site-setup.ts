@@ -9,7 +9,7 @@ import { Site } from '../../gateway/site.js';
 import { hashPassword } from '../../gateway/util/password.js';
 import type { Community } from './community.js';
 import { cameraPasswordFile } from './site-config.js';
-import { CAMERAS, TASMOTA_RELAY, Z2M_DOOR } from './site-plan.js';
+import { BUILDING_LOCK, CAMERAS, TASMOTA_RELAY, Z2M_DOOR } from './site-plan.js';
 
 /**
  * Everything the gateway finds in the working folder before it starts: the configuration, the
@@ -31,11 +31,16 @@ export interface SiteSecrets {
   api: { admin: string; operator: string };
   /** ONVIF password of every camera, by camera id. */
   cameras: Record<string, string>;
-  mqtt: { relay: string; z2m: string };
+  /** Passwords of the MQTT devices: the east relay, the east Zigbee2MQTT bridge, building 1's bridge. */
+  mqtt: { relay: string; z2m: string; building: string };
 }
 
 /** MQTT user names of the simulated MQTT devices. */
-export const MQTT_USERS = { relay: TASMOTA_RELAY.id, z2m: 'east-z2m-bridge' } as const;
+export const MQTT_USERS = {
+  relay: TASMOTA_RELAY.id,
+  z2m: 'east-z2m-bridge',
+  building: 'building-1-z2m-bridge',
+} as const;
 
 export function makeSecrets(): SiteSecrets {
   const secret = () => randomBytes(12).toString('base64url');
@@ -43,7 +48,7 @@ export function makeSecrets(): SiteSecrets {
     osdpMaster: randomBytes(16),
     api: { admin: secret(), operator: secret() },
     cameras: Object.fromEntries(CAMERAS.map((c) => [c.id, secret()])),
-    mqtt: { relay: secret(), z2m: secret() },
+    mqtt: { relay: secret(), z2m: secret(), building: secret() },
   };
 }
 
@@ -118,12 +123,17 @@ export async function prepareSite(
 }
 
 /**
- * The Tasmota relay with its convention's topics; the Zigbee2MQTT bridge with the topics of
- * its lock and contact plus its own bridge state (docs/mqtt-devices.md, "Broker users").
+ * The Tasmota relay with its convention's topics; each Zigbee2MQTT bridge (the east gate's, building
+ * 1's) with the topics of its lock (and contact) plus its own bridge state (docs/mqtt-devices.md,
+ * "Broker users").
  */
 async function mqttUsers(secrets: SiteSecrets): Promise<BrokerUser[]> {
   const lock = devicePatterns('zigbee2mqtt', { name: Z2M_DOOR.lockName, base: Z2M_DOOR.baseTopic });
   const contact = devicePatterns('zigbee2mqtt', { name: Z2M_DOOR.contactName, base: Z2M_DOOR.baseTopic });
+  const building = devicePatterns('zigbee2mqtt', {
+    name: BUILDING_LOCK.lockName,
+    base: BUILDING_LOCK.baseTopic,
+  });
   return [
     {
       name: MQTT_USERS.relay,
@@ -139,6 +149,14 @@ async function mqttUsers(secrets: SiteSecrets): Promise<BrokerUser[]> {
       publish: [...lock.publish, ...contact.publish, `${Z2M_DOOR.baseTopic}/bridge/state`],
       subscribe: lock.subscribe,
       password: await hashPassword(secrets.mqtt.z2m),
+    },
+    {
+      name: MQTT_USERS.building,
+      role: 'device',
+      device: BUILDING_LOCK.lockId,
+      publish: [...building.publish, `${BUILDING_LOCK.baseTopic}/bridge/state`],
+      subscribe: building.subscribe,
+      password: await hashPassword(secrets.mqtt.building),
     },
   ];
 }

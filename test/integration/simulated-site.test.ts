@@ -159,9 +159,16 @@ describe('gatewarden-sim site', () => {
     };
     expect(recent.messages.some((m) => m.topic.includes('north-ped-in'))).toBe(true);
 
-    // What runs for this site: five cables, the gateway, the barrier boards.
+    // Building 1's door: a resident's QR pass, and its Zigbee2MQTT lock (over the embedded
+    // broker, on the building bridge's own user) reports the bolt unlocked.
+    run.send('qr building-1-in r-1-1-101-1');
+    await run.capture(/^(pass {2}building-1-in in ALLOW)/);
+    await run.capture(/^(gate {2}building-1-lock bolt unlocked)/);
+    await run.capture(/^(lock 门锁 at building-1-in: unlocked)/);
+
+    // What runs for this site: seven cables, the gateway, the barrier boards.
     const parts = processesOf(run.dir, run.child.pid).map(commandOf);
-    expect(parts.filter((c) => c.startsWith('socat '))).toHaveLength(5);
+    expect(parts.filter((c) => c.startsWith('socat '))).toHaveLength(7);
     expect(parts.filter((c) => c.includes('dist/gateway/cli/main.js'))).toHaveLength(1);
     expect(parts.filter((c) => c.includes(' barrier '))).toHaveLength(1);
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { consoleLine, planScenario } from '../../simulators/scenario/plan.js';
+import { Schedule } from '../../simulators/scenario/schedule.js';
 import { compareDecision, summaryLines } from '../../simulators/scenario/verdict.js';
 import { generateCommunity } from '../../simulators/site/community.js';
 import { LANES, LANES_WITH } from '../../simulators/site/site-plan.js';
@@ -29,13 +30,17 @@ describe('planScenario', () => {
     expect([...codes].sort()).toEqual(
       [
         'ANTI_PASSBACK',
+        'DELIVERY_NOT_ALLOWED',
         'ESCORT_REQUIRED',
         'FEVER',
+        'GATE_CLOSED',
         'HOUSEHOLD_QUOTA_EXCEEDED',
         'NOT_DESIGNATED_MEMBER',
+        'NOT_THIS_BUILDING',
         'QUARANTINED',
         'RESIDENT',
         'STAFF',
+        'TEMPERATURE_REQUIRED',
         'UNKNOWN_CREDENTIAL',
         'VEHICLE_NO_PERMIT',
         'VEHICLE_PERMIT',
@@ -93,7 +98,8 @@ describe('planScenario', () => {
             expect(ids.has(a.who)).toBe(true);
             if (a.expect.allow) expect(a.expect.codes).toHaveLength(1);
             else expect(a.expect.codes.length).toBeGreaterThan(0);
-            expect(consoleLine(a)).toBe(`${a.kind} ${a.lane} ${a.who}`);
+            const line = `${a.kind} ${a.lane} ${a.who}`;
+            expect(consoleLine(a)).toBe(a.mode ? `mode ${a.mode}\n${line}\nmode closed` : line);
           }
           const text = JSON.stringify(plan);
           for (const p of c.persons) {
@@ -104,6 +110,68 @@ describe('planScenario', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('supply trips over three days', () => {
+  it('each shopper: out on day 1, refused by the quota on day 2, out on day 3, 48 h and the slack apart', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.integer({ min: 8, max: 120 }),
+        (seed, households) => {
+          const { actions } = planScenario(community(seed, households), { seed });
+          const day1 = actions.filter((a) => a.story === 'supply trip, day 1');
+          expect(day1.length).toBeGreaterThan(0);
+          for (const trip of day1) {
+            const again = actions.find((a) => a.story === 'supply trip again, day 2' && a.who === trip.who);
+            const later = actions.find((a) => a.story === 'supply trip, day 3' && a.who === trip.who);
+            expect(trip.expect).toEqual({ allow: true, codes: ['RESIDENT'] });
+            expect(again?.expect).toEqual({ allow: false, codes: ['HOUSEHOLD_QUOTA_EXCEEDED'] });
+            expect(later?.expect).toEqual({ allow: true, codes: ['RESIDENT'] });
+            // Refused while less than 48 h after the trip, even decided its slack late.
+            expect((again?.at ?? 0) + (again?.slackMs ?? 0)).toBeLessThan(trip.at + 48 * 3600_000);
+            // Allowed 48 h on, even with the day-1 trip decided its slack late.
+            expect((later?.at ?? 0) - trip.at - (trip.slackMs ?? 0)).toBeGreaterThanOrEqual(48 * 3600_000);
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('Schedule', () => {
+  const action = (at: number, slackMs?: number) => ({
+    at,
+    kind: 'card' as const,
+    lane: LANES.northPedOut,
+    who: 'r-1',
+    story: 's',
+    expect: { allow: true, codes: ['RESIDENT'] },
+    ...(slackMs === undefined ? {} : { slackMs }),
+  });
+
+  it('plays each step at its due time from the first, not after the previous one’s wait; a fault’s end keeps its gap', () => {
+    let now = 1000;
+    const schedule = new Schedule(0, 3600, () => now);
+    expect(schedule.waitMs(0)).toBe(0);
+    now += 5000; // the first action took 5 s: the second, due 1 s after the first, is late
+    expect(schedule.waitMs(3600_000)).toBe(0);
+    expect(schedule.waitMs(36_000_000)).toBe(1000 + 10_000 - now);
+    now = 11_000;
+    expect(schedule.waitMs(36_000_000 + 3600_000, true)).toBe(1000);
+  });
+
+  it('flags a decision later than the action’s slack (scenario time), and nothing without slack', () => {
+    let now = 0;
+    const schedule = new Schedule(0, 3600, () => now);
+    schedule.waitMs(0);
+    now = 10_000;
+    const decided = (at: number) => ({ seq: 1, at, allow: true, codes: ['RESIDENT'], notices: [] });
+    expect(schedule.lateness(action(3600_000, 8 * 3600_000), decided(8000))).toBeUndefined();
+    expect(schedule.lateness(action(3600_000, 8 * 3600_000), decided(10_000))).toMatch(/did not keep up/);
+    expect(schedule.lateness(action(3600_000), decided(100_000))).toBeUndefined();
   });
 });
 

@@ -90,12 +90,27 @@ describe('the generated configuration', () => {
     expect((config.site as { dataDir: string }).dataDir).toBe('data');
   });
 
-  it('keeps the default site’s gates', () => {
-    const gates = config.gates as { id: string; primary?: boolean }[];
-    expect(gates.map((g) => [g.id, g.primary])).toEqual([
-      ['north', true],
-      ['east', false],
+  it('keeps the default site’s gates and adds building 1’s entrance', () => {
+    const gates = config.gates as { id: string; primary?: boolean; kind?: string; building?: string }[];
+    expect(gates.map((g) => [g.id, g.primary, g.kind])).toEqual([
+      ['north', true, undefined],
+      ['east', false, undefined],
+      ['building-1', undefined, 'building'],
     ]);
+    expect(gates[2]?.building).toBe('1');
+  });
+
+  it('lays policy overrides over the default policy one level deep', () => {
+    const compressed = siteConfig({
+      dir,
+      defaultConfig: `${root}/config/gatewarden.yaml`,
+      schemaFile: `${root}/config/schema.json`,
+      ports: { api: 18080, mqtt: 11883, mqttWebSocket: 19001 },
+      cameraUrls: Object.fromEntries(CAMERAS.map((c) => [c.id, `http://127.0.0.1:1/${c.id}`])),
+      policy: { householdQuota: { periodHours: 0.01 } },
+    });
+    expect(compressed.policy).toEqual({ householdQuota: { periodHours: 0.01 } });
+    expect(config.policy).toBeUndefined();
   });
 
   it('refuses a camera without a URL', () => {
