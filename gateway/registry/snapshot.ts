@@ -44,8 +44,7 @@ const NONE: readonly never[] = Object.freeze([]);
  */
 export class RegistrySnapshot implements RegistryView {
   private readonly credentialsByKind = new Map<CredentialKind, Map<string, Holder>>();
-  /** Each person with their part of every Holder (see PersonLink), resolved once. */
-  private readonly persons = new Map<string, PersonLink>();
+  private readonly persons = new Map<string, Person>();
   private readonly households = new Map<string, Household>();
   private readonly vehicles = new Map<string, Vehicle>();
   private readonly regions = new Map<string, HighRiskRegion>();
@@ -66,14 +65,20 @@ export class RegistrySnapshot implements RegistryView {
     for (const v of input.visitors ?? NONE) append(this.visitorsByPerson, v.personId, v);
     for (const q of input.quarantineOrders ?? NONE) this.indexOrder(q);
     const householdOrders = this.householdOrders();
-    for (const p of input.persons ?? NONE) this.persons.set(p.id, this.linkPerson(p, householdOrders));
+    // Each person's part of every Holder (see PersonLink), resolved once for all their
+    // credentials; kept only while building (a map of 100,000 links is 6 MB).
+    const links = new Map<string, PersonLink>();
+    for (const p of input.persons ?? NONE) {
+      this.persons.set(p.id, p);
+      links.set(p.id, this.linkPerson(p, householdOrders));
+    }
     for (const c of input.credentials ?? NONE) {
       let byValue = this.credentialsByKind.get(c.kind);
       if (!byValue) {
         byValue = new Map();
         this.credentialsByKind.set(c.kind, byValue);
       }
-      byValue.set(c.value, this.link(c));
+      byValue.set(c.value, this.link(c, links));
       if (c.kind === 'workcert') append(this.workcertsByPerson, c.holderId, c);
     }
     this.size = {
@@ -96,7 +101,7 @@ export class RegistrySnapshot implements RegistryView {
   }
 
   person(id: string): Person | undefined {
-    return this.persons.get(id)?.person;
+    return this.persons.get(id);
   }
 
   household(id: string): Household | undefined {
@@ -154,7 +159,7 @@ export class RegistrySnapshot implements RegistryView {
   }
 
   /** Links a credential to its holder once, so that a decision needs a single lookup. */
-  private link(c: Credential): Holder {
+  private link(c: Credential, links: ReadonlyMap<string, PersonLink>): Holder {
     // Every holder has the same shape (absent parts are undefined, not missing) so that the
     // rules' property reads stay monomorphic on the decision path.
     if (c.kind === 'plate') {
@@ -169,7 +174,7 @@ export class RegistrySnapshot implements RegistryView {
         householdIndex: -1,
       };
     }
-    const p = this.persons.get(c.holderId) ?? UNKNOWN_PERSON;
+    const p = links.get(c.holderId) ?? UNKNOWN_PERSON;
     return {
       credential: c,
       person: p.person,

@@ -184,20 +184,59 @@ export class StoredRecords implements ExistingRecords {
  * Everything the rules need, as lean model entities: persons without names, ID hashes or masks
  * (the snapshot of a million persons should hold only what decisions read). Rows are streamed,
  * not loaded as a whole before conversion.
+ *
+ * Repeated strings are held once (see `interner`): every row read gives new strings, so without
+ * it the same person id is held once as the person's, once per credential as its holder and
+ * once in the household's designated members, and every row holds its own `resident` or `card`.
+ * At 100,000 residents with a card and an ID card each that was about 16 MB of copies.
  */
 export function readSnapshotInput(db: Db): RegistrySnapshotInput {
+  const one = interner();
   const each = <T>(sql: string, convert: (r: Row) => T): T[] => {
     const out: T[] = [];
     for (const row of db.prepare<[], Row>(sql).iterate()) out.push(convert(row));
     return out;
   };
   return {
-    households: each('SELECT * FROM reg_households', householdFromRow),
-    persons: each('SELECT id, kind, household_id, shifts FROM reg_persons', (r) => personFromRow(r, false)),
-    credentials: each('SELECT * FROM reg_credentials', credentialFromRow),
+    households: each('SELECT * FROM reg_households', (r) => {
+      const h = householdFromRow(r);
+      h.id = one(h.id);
+      h.building = one(h.building);
+      h.unit = one(h.unit);
+      h.designatedMemberIds = h.designatedMemberIds.map(one);
+      return h;
+    }),
+    persons: each('SELECT id, kind, household_id, shifts FROM reg_persons', (r) => {
+      const p = personFromRow(r, false);
+      p.id = one(p.id);
+      p.kind = one(p.kind);
+      if (p.householdId !== undefined) p.householdId = one(p.householdId);
+      return p;
+    }),
+    credentials: each('SELECT * FROM reg_credentials', (r) => {
+      const c = credentialFromRow(r);
+      c.kind = one(c.kind);
+      c.holderId = one(c.holderId);
+      return c;
+    }),
     visitors: each('SELECT * FROM reg_visitor_registrations', visitorFromRow),
     quarantineOrders: each('SELECT * FROM reg_quarantine_orders', orderFromRow),
     highRiskRegions: each('SELECT code, since, until FROM reg_high_risk_regions', regionFromRow),
-    vehicles: each('SELECT * FROM reg_vehicles', vehicleFromRow),
+    vehicles: each('SELECT * FROM reg_vehicles', (r) => {
+      const v = vehicleFromRow(r);
+      v.id = one(v.id);
+      return v;
+    }),
+  };
+}
+
+/** The first copy of each string passed in; the table is dropped with the function. */
+function interner(): <T extends string>(s: T) => T {
+  const first = new Map<string, string>();
+  return <T extends string>(s: T): T => {
+    const kept = first.get(s);
+    if (kept !== undefined) return kept as T;
+    first.set(s, s);
+    return s;
   };
 }
