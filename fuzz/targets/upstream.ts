@@ -128,6 +128,14 @@ export const upstreamPeerDecision = defineTarget({
   },
 });
 
+/** A journal hash: mostly well formed, sometimes not (upper case, short, any text). */
+const chainHash = fc.oneof(
+  { weight: 4, arbitrary: fc.stringMatching(/^[0-9a-f]{64}$/) },
+  fc.stringMatching(/^[0-9A-F]{64}$/),
+  fc.string({ maxLength: 70 }),
+);
+const HASH = /^[0-9a-f]{64}$/;
+
 const journalEntry = fc.record(
   {
     seq: fc.oneof(fc.integer({ min: 1, max: 2 ** 40 }), fc.integer()),
@@ -135,6 +143,8 @@ const journalEntry = fc.record(
     type: fc.oneof(fc.constantFrom('decision', 'alarm', 'operator', 'passage'), fc.string({ maxLength: 10 })),
     payload: fc.dictionary(fc.string({ maxLength: 6 }), anyJson, { noNullPrototype: true, maxKeys: 4 }),
     gateway: fc.oneof(fc.constant(GATEWAY), fc.string({ maxLength: 8 })),
+    hash: chainHash,
+    prevHash: chainHash,
   },
   { noNullPrototype: true },
 );
@@ -143,7 +153,8 @@ export const upstreamJournalMessage = defineTarget({
   name: 'upstream-journal-message',
   contract:
     'decodeJournalMessage on encoded journal entries (valid and not), mutated JSON and any bytes never ' +
-    'throws; it accepts exactly the messages whose envelope is valid and gives them back unchanged.',
+    'throws; it accepts exactly the messages whose envelope (chain links included) is valid and gives them ' +
+    'back unchanged.',
   arbitrary: fc.oneof(
     { weight: 3, arbitrary: journalEntry.map((entry) => ({ entry })) },
     anyJson.map((json) => ({ raw: JSON.stringify(json) ?? 'null' })),
@@ -157,7 +168,7 @@ export const upstreamJournalMessage = defineTarget({
     }
     const { gateway, ...entry } = input.entry;
     const base = { prefix: 'gatewarden', siteId: SITE, gatewayId: gateway };
-    const message = encodeJournalMessage({ ...entry, hash: '' } as never, base);
+    const message = encodeJournalMessage(entry as never, base);
     const decoded = neverThrows(() => decodeJournalMessage(Buffer.from(message.payload)));
     const valid =
       Number.isSafeInteger(entry.seq) &&
@@ -166,7 +177,9 @@ export const upstreamJournalMessage = defineTarget({
       entry.at >= 0 &&
       /^[a-z][a-z_]{0,63}$/.test(entry.type) &&
       /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(gateway) &&
-      gateway.length <= 64;
+      gateway.length <= 64 &&
+      HASH.test(entry.hash) &&
+      HASH.test(entry.prevHash);
     assert.equal(decoded.ok, valid, decoded.ok ? 'an invalid envelope was accepted' : decoded.error);
     if (decoded.ok) assert.deepStrictEqual(decoded.message, JSON.parse(message.payload));
   },
