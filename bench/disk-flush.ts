@@ -22,6 +22,7 @@ import {
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { reportFigure } from './figures.js';
 
 const { values } = parseArgs({
   options: {
@@ -81,6 +82,9 @@ try {
       2,
     ),
   );
+  const note = `${FLUSHES} flushes of 256 bytes, ${GAP_MS} ms apart, in ${base}: the floor under a durable append`;
+  reportFigure({ bench: 'disk', figure: 'fdatasync p99', value: fdatasync.p99, unit: 'ms', note });
+  reportFigure({ bench: 'disk', figure: 'fsync p99', value: fsync.p99, unit: 'ms' });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -17,6 +17,7 @@ import { Journal } from '../gateway/journal/journal.js';
 import { verifyJournal } from '../gateway/journal/verify.js';
 import { RegistrySnapshot } from '../gateway/registry/snapshot.js';
 import type { Decision, Policy } from '../gateway/rules/types.js';
+import { reportFigure } from './figures.js';
 
 const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' } } });
 const ENTRIES = Number(values.entries);
@@ -123,6 +124,17 @@ try {
       2,
     ),
   );
+  const bench = 'journal';
+  const note = `${ENTRIES.toLocaleString('en-US')} decision entries, SQLite WAL, synchronous=FULL`;
+  reportFigure({ bench, figure: 'durable appends/s (one fsync each)', value: rate(single, singleMs), note });
+  reportFigure({ bench, figure: 'durable append, mean', value: +(singleMs / single).toFixed(3), unit: 'ms' });
+  reportFigure({
+    bench,
+    figure: 'batched appends/s (100 a transaction)',
+    value: rate(ENTRIES - single, batchMs),
+  });
+  reportFigure({ bench, figure: 'verifyJournal, entries/s', value: rate(verified.checked, verifyMs) });
+  reportFigure({ bench, figure: 'replay at start, entries/s', value: rate(replayed, replayMs) });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

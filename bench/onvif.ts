@@ -30,6 +30,7 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { reportFigure } from './figures.js';
 import { type Rig, startRig } from './onvif-rig.js';
 
 const { values } = parseArgs({
@@ -210,6 +211,30 @@ async function main(): Promise<number> {
   console.log(`\nmismatches: ${mismatches.length}, lost (queued, never journaled): ${lost}`);
   for (const m of mismatches.slice(0, 20)) console.log(`   ${m}`);
   if (mismatches.length > 20) console.log(`   … and ${mismatches.length - 20} more`);
+  const p99 = (values: number[]) =>
+    +([...values].sort((a, b) => a - b)[Math.floor(0.99 * (values.length - 1))] ?? Number.NaN).toFixed(1);
+  const bench = 'onvif';
+  reportFigure({
+    bench,
+    figure: 'camera event → journaled reading p99',
+    value: p99(latency.delays),
+    unit: 'ms',
+    note: `${CAMERAS} cameras × ${RATE} persons/s for ${SECONDS} s, load ${load} at the start`,
+  });
+  reportFigure({
+    bench,
+    figure: 'readings journaled/s, burst',
+    value: Math.round(burst.journaled / burst.seconds),
+    note: `${burst.persons} persons queued at once`,
+  });
+  const bad = mismatches.length + lost + dropped;
+  reportFigure({
+    bench,
+    figure: 'readings lost, dropped or mismatched',
+    value: bad,
+    target: '0',
+    met: bad === 0,
+  });
   return mismatches.length === 0 && lost === 0 && dropped === 0 ? 0 : 1;
 }
 
