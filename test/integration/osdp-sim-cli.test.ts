@@ -84,7 +84,7 @@ class Sim {
   }
 
   /** Resolves with the first line (of stdout or stderr) matching `pattern`. */
-  async line(pattern: RegExp, from: 'out' | 'err' = 'out', timeoutMs = 5000): Promise<string> {
+  async line(pattern: RegExp, from: 'out' | 'err' = 'out', timeoutMs = 15_000): Promise<string> {
     const lines = from === 'out' ? this.out : this.err;
     const deadline = Date.now() + timeoutMs;
     for (;;) {

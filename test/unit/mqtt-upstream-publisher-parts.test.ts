@@ -37,27 +37,32 @@ const entry = fc.record({
     'fire',
   ),
   payload: fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 })),
-  hash: fc.constant('0'.repeat(64)),
-  prevHash: fc.constant('0'.repeat(64)),
+  hash: fc.stringMatching(/^[0-9a-f]{64}$/),
+  prevHash: fc.stringMatching(/^[0-9a-f]{64}$/),
 });
 
 describe('journal messages', () => {
-  test.prop([entry, base])('decode(encode(entry)) is the entry with its site and gateway', (e, b) => {
-    const { topic, payload } = encodeJournalMessage(e as unknown as AnyJournalEntry, b);
-    expect(topic).toBe(`${b.prefix}/${b.siteId}/${b.gatewayId}/journal/${e.type}`);
-    const decoded = decodeJournalMessage(Buffer.from(payload));
-    expect(decoded).toEqual({
-      ok: true,
-      message: {
-        seq: e.seq,
-        at: e.at,
-        type: e.type,
-        gateway: b.gatewayId,
-        site: b.siteId,
-        payload: JSON.parse(JSON.stringify(e.payload)),
-      },
-    });
-  });
+  test.prop([entry, base])(
+    'decode(encode(entry)) is the entry with its site, gateway and chain links',
+    (e, b) => {
+      const { topic, payload } = encodeJournalMessage(e as unknown as AnyJournalEntry, b);
+      expect(topic).toBe(`${b.prefix}/${b.siteId}/${b.gatewayId}/journal/${e.type}`);
+      const decoded = decodeJournalMessage(Buffer.from(payload));
+      expect(decoded).toEqual({
+        ok: true,
+        message: {
+          seq: e.seq,
+          at: e.at,
+          type: e.type,
+          gateway: b.gatewayId,
+          site: b.siteId,
+          payload: JSON.parse(JSON.stringify(e.payload)),
+          prevHash: e.prevHash,
+          hash: e.hash,
+        },
+      });
+    },
+  );
 
   test.prop([
     fc.oneof(
