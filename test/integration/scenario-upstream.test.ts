@@ -22,7 +22,8 @@ import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toEntry } from '../../gateway/journal/journal.js';
-import { encodeJournalMessage } from '../../gateway/mqtt/upstream/journal-message.js';
+import { UpstreamChainCheck } from '../../gateway/mqtt/upstream/chain-check.js';
+import { decodeJournalMessage, encodeJournalMessage } from '../../gateway/mqtt/upstream/journal-message.js';
 import type { Decision } from '../../gateway/rules/types.js';
 import { devicesNeeded, faultTime, parseFault } from '../../simulators/scenario/faults.js';
 import { type PlannedAction, planScenario } from '../../simulators/scenario/plan.js';
@@ -210,6 +211,18 @@ describe('gatewarden-sim scenario with InfluxDB and Mosquitto upstream', () => {
     expect(sinceSubscribed.length).toBeGreaterThanOrEqual(decisions.length);
     for (const row of sinceSubscribed)
       expect(upstream.get(row.seq), `journal ${row.seq} upstream`).toEqual(JSON.parse(row.payload));
+
+    // The chain upstream: what arrived, in seq order, hashes to its content and links up without a gap.
+    const chain = new UpstreamChainCheck();
+    const journalMessages = s.messages
+      .filter((m) => m.topic.startsWith(`${s.topicBase}/journal/`))
+      .flatMap((m) => {
+        const decoded = decodeJournalMessage(m.payload);
+        return decoded.ok ? [decoded.message] : [];
+      })
+      .sort((a, b) => a.seq - b.seq);
+    expect(journalMessages.flatMap((m) => chain.add(m))).toEqual([]);
+    expect(chain.head?.seq).toBe(Math.max(...journalMessages.map((m) => m.seq)));
 
     // The shift report(s) covering the day against the journal.
     for (const r of s.reports) {
