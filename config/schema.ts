@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { DIRECTIONS, GATE_KINDS, LANE_KINDS, SITE_MODES, type SiteMode } from '../gateway/domain/model.js';
 import { LOG_LEVELS } from '../gateway/logging.js';
+import { REGISTRY_VIEWS } from '../gateway/registry/view-choice.js';
 import type { Policy } from '../gateway/rules/types.js';
 import { apiSchema } from './api-schema.js';
 import { camerasSchema } from './cameras-schema.js';
@@ -455,6 +456,12 @@ export const configSchema = z
           .min(1)
           .default('keys/pseudonym.key')
           .describe('Secret key that turns ID numbers into keyed hashes, relative to dataDir.'),
+        view: z
+          .enum(REGISTRY_VIEWS)
+          .default('auto')
+          .describe(
+            'How the rules read the registry (docs/registry.md "Registry views"): memory = the whole registry loaded at start (fastest decisions); database = point queries on SQLite (little memory, ready at once); auto = database above 20,000 persons, else memory.',
+          ),
       })
       .prefault({})
       .describe('Resident registry.'),

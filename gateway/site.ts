@@ -9,9 +9,8 @@ import { DutyBoard } from './duty/duty-board.js';
 import type { JournalEntry } from './journal/events.js';
 import { Journal } from './journal/journal.js';
 import { pseudonymKey } from './registry/id-number.js';
-import type { RegistrySnapshot } from './registry/snapshot.js';
 import { RegistryStore } from './registry/store.js';
-import type { Policy } from './rules/types.js';
+import type { Policy, RegistryView } from './rules/types.js';
 import { shiftAt } from './util/site-time.js';
 
 /** Operator actions that change the registry: a checkpoint seeing one reloads its snapshot. */
@@ -50,7 +49,7 @@ export class Site {
   readonly now: () => number;
   /** The guards on duty now (kept from the journal's `duty` entries). */
   readonly duty: DutyBoard;
-  private snapshot: RegistrySnapshot | undefined;
+  private snapshot: RegistryView | undefined;
   private readonly policies = new Map<SiteMode, Policy>();
 
   constructor(options: SiteOptions) {
@@ -95,12 +94,16 @@ export class Site {
     return p;
   }
 
-  /** The in-memory registry the rules read; loaded once, reloaded after `reloadRegistry()`. */
-  registrySnapshot(): RegistrySnapshot {
-    this.snapshot ??= this.registry.loadSnapshot();
+  /**
+   * The registry the rules read, as `registry.view` chooses: the in-memory snapshot or the
+   * database view. Made once, made again after `reloadRegistry()`.
+   */
+  registrySnapshot(): RegistryView {
+    this.snapshot ??= this.registry.loadView(this.config.registry.view);
     return this.snapshot;
   }
 
+  /** After a registry change: the next read makes a new view (a database view drops its cache). */
   reloadRegistry(): void {
     this.snapshot = undefined;
   }

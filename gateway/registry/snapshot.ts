@@ -11,6 +11,7 @@ import type {
 } from '../domain/model.js';
 import type { Holder, RegistryView } from '../rules/types.js';
 import { HOUSEHOLD_IDS, SUBJECT_IDS } from './dense-ids.js';
+import { append, OrderIndex, pushAll } from './order-index.js';
 
 export { normaliseCredentialValue } from './credential-value.js';
 
@@ -50,11 +51,7 @@ export class RegistrySnapshot implements RegistryView {
   private readonly regions = new Map<string, HighRiskRegion>();
   private readonly visitorsByPerson = new Map<string, VisitorRegistration[]>();
   private readonly workcertsByPerson = new Map<string, Credential[]>();
-  private readonly ordersByPerson = new Map<string, QuarantineOrder[]>();
-  private readonly ordersByHousehold = new Map<string, QuarantineOrder[]>();
-  private readonly ordersByBuilding = new Map<string, QuarantineOrder[]>();
-  /** Key: building, NUL, unit. */
-  private readonly ordersByUnit = new Map<string, QuarantineOrder[]>();
+  private readonly orders: OrderIndex;
   /** Entity counts, for summaries and benchmarks. */
   readonly size: Readonly<Record<keyof RegistrySnapshotInput, number>>;
 
@@ -63,7 +60,7 @@ export class RegistrySnapshot implements RegistryView {
     for (const v of input.vehicles ?? NONE) this.vehicles.set(v.id, v);
     for (const r of input.highRiskRegions ?? NONE) this.regions.set(r.code, r);
     for (const v of input.visitors ?? NONE) append(this.visitorsByPerson, v.personId, v);
-    for (const q of input.quarantineOrders ?? NONE) this.indexOrder(q);
+    this.orders = new OrderIndex(input.quarantineOrders ?? NONE);
     const householdOrders = this.householdOrders();
     // Each person's part of every Holder (see PersonLink), resolved once for all their
     // credentials; kept only while building (a map of 100,000 links is 6 MB).
@@ -118,27 +115,18 @@ export class RegistrySnapshot implements RegistryView {
 
   /** Any state (active, expired, lifted): the rules judge time. */
   quarantineOrders(person: Person): readonly QuarantineOrder[] {
-    const own = this.ordersByPerson.get(person.id);
+    const own = this.orders.person(person.id);
     if (person.householdId === undefined) return own ?? NONE;
     const found: QuarantineOrder[] = [];
     pushAll(found, own);
-    pushAll(found, this.ordersByHousehold.get(person.householdId));
     const household = this.households.get(person.householdId);
-    if (household) {
-      pushAll(found, this.ordersByBuilding.get(household.building));
-      pushAll(found, this.ordersByUnit.get(`${household.building}\u0000${household.unit}`));
-    }
+    pushAll(found, household ? this.orders.shared(household) : this.orders.household(person.householdId));
     return found.length === 0 ? NONE : found;
   }
 
   /** Orders on the entrance's building as a whole and, for a unit's door, on its unit (any state). */
   entranceOrders(entrance: BuildingEntrance): readonly QuarantineOrder[] {
-    const whole = this.ordersByBuilding.get(entrance.building);
-    const unit =
-      entrance.unit === undefined
-        ? undefined
-        : this.ordersByUnit.get(`${entrance.building}\u0000${entrance.unit}`);
-    return whole && unit ? [...whole, ...unit] : (whole ?? unit ?? NONE);
+    return this.orders.entrance(entrance);
   }
 
   highRiskRegion(code: string): HighRiskRegion | undefined {
@@ -190,7 +178,7 @@ export class RegistrySnapshot implements RegistryView {
     person: Person,
     householdOrders: ReadonlyMap<string, readonly QuarantineOrder[]>,
   ): PersonLink {
-    const own = this.ordersByPerson.get(person.id);
+    const own = this.orders.person(person.id);
     const householdId = person.householdId;
     const household = householdId === undefined ? undefined : this.households.get(householdId);
     const shared = householdId === undefined ? undefined : householdOrders.get(householdId);
@@ -209,24 +197,12 @@ export class RegistrySnapshot implements RegistryView {
    */
   private householdOrders(): Map<string, readonly QuarantineOrder[]> {
     const merged = new Map<string, readonly QuarantineOrder[]>();
-    const noOrders = this.ordersByHousehold.size + this.ordersByBuilding.size + this.ordersByUnit.size === 0;
-    if (noOrders) return merged;
+    if (this.orders.noneShared) return merged;
     for (const h of this.households.values()) {
-      const found: QuarantineOrder[] = [];
-      pushAll(found, this.ordersByHousehold.get(h.id));
-      pushAll(found, this.ordersByBuilding.get(h.building));
-      pushAll(found, this.ordersByUnit.get(`${h.building}\u0000${h.unit}`));
-      if (found.length > 0) merged.set(h.id, found);
+      const found = this.orders.shared(h);
+      if (found) merged.set(h.id, found);
     }
     return merged;
-  }
-
-  private indexOrder(q: QuarantineOrder): void {
-    const t = q.target;
-    if ('person' in t) append(this.ordersByPerson, t.person, q);
-    else if ('household' in t) append(this.ordersByHousehold, t.household, q);
-    else if ('unit' in t) append(this.ordersByUnit, `${t.building}\u0000${t.unit}`, q);
-    else append(this.ordersByBuilding, t.building, q);
   }
 }
 
@@ -240,13 +216,3 @@ const UNKNOWN_PERSON: PersonLink = Object.freeze({
   subjectIndex: -1,
   householdIndex: -1,
 });
-
-function append<T>(map: Map<string, T[]>, key: string, item: T): void {
-  const list = map.get(key);
-  if (list) list.push(item);
-  else map.set(key, [item]);
-}
-
-function pushAll<T>(into: T[], from: readonly T[] | undefined): void {
-  if (from) for (const x of from) into.push(x);
-}

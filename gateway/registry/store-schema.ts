@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS reg_visitor_registrations (
   valid_until INTEGER,
   travel TEXT NOT NULL DEFAULT '[]'
 );
+-- A person's registrations, for the database view (database-view.ts).
+CREATE INDEX IF NOT EXISTS reg_visitor_registrations_person ON reg_visitor_registrations (person_id);
 CREATE TABLE IF NOT EXISTS reg_quarantine_orders (
   id TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -94,6 +96,28 @@ export const REGISTRY_TABLES = [
 export function createRegistryTables(db: Db): void {
   db.exec(DDL);
 }
+
+/** Columns of reg_households and reg_vehicles, as written (store-write.ts) and joined (database-view.ts). */
+export const HOUSEHOLD_COLUMNS = [
+  'id',
+  'building',
+  'unit',
+  'room',
+  'designated_member_ids',
+  'quota_exits',
+  'quota_period_ms',
+] as const;
+export const VEHICLE_COLUMNS = [
+  'id',
+  'plate',
+  'kind',
+  'household_id',
+  'owner_id',
+  'has_permit',
+  'permit_from',
+  'permit_until',
+  'disinfected_at',
+] as const;
 
 /** SQLite NULL for an absent optional value. */
 export function orNull<T>(value: T | undefined): T | null {

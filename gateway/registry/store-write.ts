@@ -8,7 +8,7 @@ import type {
   VisitorRegistration,
 } from '../domain/model.js';
 import type { PersonRecord, RegionRecord, RegistryRecords } from './records.js';
-import { orNull, REGISTRY_TABLES } from './store-schema.js';
+import { HOUSEHOLD_COLUMNS, orNull, REGISTRY_TABLES, VEHICLE_COLUMNS } from './store-schema.js';
 
 type Row = Record<string, string | number | null>;
 
@@ -35,15 +35,7 @@ export class RegistryWriter {
   private readonly vehicle: Statement<Row>;
 
   constructor(private readonly db: Db) {
-    this.household = upsert(db, 'reg_households', 'id', [
-      'id',
-      'building',
-      'unit',
-      'room',
-      'designated_member_ids',
-      'quota_exits',
-      'quota_period_ms',
-    ]);
+    this.household = upsert(db, 'reg_households', 'id', HOUSEHOLD_COLUMNS);
     this.person = upsert(db, 'reg_persons', 'id', [
       'id',
       'kind',
@@ -84,17 +76,7 @@ export class RegistryWriter {
       'lifted_at',
     ]);
     this.region = upsert(db, 'reg_high_risk_regions', 'code', ['code', 'name', 'since', 'until']);
-    this.vehicle = upsert(db, 'reg_vehicles', 'id', [
-      'id',
-      'plate',
-      'kind',
-      'household_id',
-      'owner_id',
-      'has_permit',
-      'permit_from',
-      'permit_until',
-      'disinfected_at',
-    ]);
+    this.vehicle = upsert(db, 'reg_vehicles', 'id', VEHICLE_COLUMNS);
   }
 
   /** Writes checked records; `replace` first empties every registry table. Call inside a transaction. */

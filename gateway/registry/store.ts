@@ -2,6 +2,8 @@ import type { Db } from '../db.js';
 import type { PersonKind, QuarantineOrder, VisitorRegistration } from '../domain/model.js';
 import { PERSON_KINDS } from '../domain/model.js';
 import { GatewardenError } from '../errors.js';
+import type { RegistryView } from '../rules/types.js';
+import { DatabaseRegistryView } from './database-view.js';
 import type { RegistryDocument, Section } from './document.js';
 import { recordsToDocument } from './export-document.js';
 import { prepareImport, type RegistryImportInput } from './import.js';
@@ -29,6 +31,7 @@ import { type ListedRow, listRow, listSection, type Page } from './store-list.js
 import { orderFromRow, readAllRecords, readSnapshotInput, StoredRecords } from './store-read.js';
 import { createRegistryTables } from './store-schema.js';
 import { RegistryWriter } from './store-write.js';
+import { DATABASE_VIEW_ABOVE_PERSONS, type RegistryViewChoice, viewFor } from './view-choice.js';
 
 export type { VisitorRequest } from './store-changes.js';
 export {
@@ -183,6 +186,20 @@ export class RegistryStore {
   /** Everything the rules read, in memory. */
   loadSnapshot(): RegistrySnapshot {
     return new RegistrySnapshot(readSnapshotInput(this.db));
+  }
+
+  /** What the rules read, as `registry.view` chooses (view-choice.ts): a snapshot or a database view. */
+  loadView(choice: RegistryViewChoice): RegistryView {
+    // Counted only as far as the threshold: a whole COUNT(*) scans every person's index entry.
+    const persons =
+      choice === 'auto'
+        ? (
+            this.db
+              .prepare('SELECT COUNT(*) AS n FROM (SELECT 1 FROM reg_persons LIMIT ?)')
+              .get(DATABASE_VIEW_ABOVE_PERSONS + 1) as { n: number }
+          ).n
+        : 0;
+    return viewFor(choice, persons) === 'database' ? new DatabaseRegistryView(this.db) : this.loadSnapshot();
   }
 
   counts(): RegistryCounts {
