@@ -6,8 +6,9 @@ import { deriveScbk } from '../drivers/osdp/secure/keys.js';
 import { SerialTransport } from '../drivers/transport/serial-transport.js';
 import { BusSimulator } from '../simulators/osdp/bus-simulator.js';
 import { SimulatedPd } from '../simulators/osdp/pd-responder.js';
+import { seededRandom } from '../simulators/shared/random.js';
 import { ApiClient } from '../simulators/site/api-client.js';
-import type { Community } from '../simulators/site/community.js';
+import type { Community, SimPerson } from '../simulators/site/community.js';
 import { GatewayProcess } from '../simulators/site/gateway-process.js';
 import { freePort } from '../simulators/site/ports.js';
 import { ptyPath } from '../simulators/site/site-config.js';
@@ -15,6 +16,7 @@ import type { PtyLine } from '../simulators/site/site-plan.js';
 import { makeSecrets, prepareSite, setupPaths } from '../simulators/site/site-setup.js';
 import { SocatPair } from '../simulators/site/socat-pair.js';
 import { packageRoot } from '../simulators/site/work-dir.js';
+import { INSPECTOR_URL, type MemoryAfterGc, memoryAfterGc } from './inspector.js';
 
 /**
  * The gateway of bench/peak-load.ts as an installation runs it (`node dist/gateway/cli/main.js
@@ -39,6 +41,29 @@ export interface PeakRigOptions {
   print: (line: string) => void;
   /** A part died during the run (the gateway, a socat). */
   onDied: (message: string) => void;
+  /**
+   * Start the gateway with `--inspect-port=127.0.0.1:0` (through NODE_OPTIONS, the inspector stays
+   * closed) so that `memoryAfterGc()` can open it and force a full GC. Default false.
+   */
+  inspectable?: boolean;
+}
+
+/**
+ * The community's residents with a card in a seeded random order, the household under home
+ * quarantine left out (its refusals would leave a door without an OUT): the order in which the
+ * benchmarks present them, each once per pass of the list, so anti-passback never refuses.
+ */
+export function residentsInRandomOrder(community: Community, seed: number): SimPerson[] {
+  const random = seededRandom(seed + 7);
+  const list = community.persons.filter(
+    (p) =>
+      p.kind === 'resident' && p.card !== undefined && p.householdId !== community.quarantinedHouseholdId,
+  );
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j] as SimPerson, list[i] as SimPerson];
+  }
+  return list;
 }
 
 const cuidOf = (line: number, address: number) => Buffer.from([0x50, 0x4b, 0x4c, 0x44, 0, 0, line, address]);
@@ -52,6 +77,7 @@ export class PeakRig {
   readonly dir = mkdtempSync(join(tmpdir(), 'gw-bench-peak-'));
   readonly paths = setupPaths(this.dir);
   private api: ApiClient | undefined;
+  private inspectorUrl: string | undefined;
 
   constructor(private readonly options: PeakRigOptions) {}
 
@@ -101,13 +127,19 @@ export class PeakRig {
       configFile: this.paths.configFile,
       logFile: join(this.dir, 'gateway.log'),
       onLine: (line, stream) => {
-        if (stream === 'stderr' && !line.startsWith('{') && !/^\((node:|Use `node)/.test(line))
+        const inspector = INSPECTOR_URL.exec(line)?.[1];
+        if (inspector !== undefined) this.inspectorUrl = inspector;
+        else if (/^(For help, see: .*inspector|Debugger (attached|ending))/.test(line)) return;
+        else if (stream === 'stderr' && !line.startsWith('{') && !/^\((node:|Use `node)/.test(line))
           this.options.print(line);
       },
       onCrash: (m) => this.options.onDied(m),
     });
     this.gateway = gateway;
-    const { dashboardUrl } = await gateway.start();
+    const { dashboardUrl } = await this.withNodeOptions(
+      this.options.inspectable ? '--inspect-port=127.0.0.1:0' : undefined,
+      () => gateway.start(),
+    );
     this.api = new ApiClient(dashboardUrl.replace(/\/$/, ''), 'admin', secrets.api.admin);
   }
 
@@ -128,6 +160,34 @@ export class PeakRig {
       await new Promise((r) => setTimeout(r, 500));
     }
     throw new Error(`readers still offline after ${ms / 1000} s: ${offline.join(', ')}`);
+  }
+
+  /**
+   * A full GC forced in the gateway and its memory right after (bench/inspector.ts). The first
+   * call opens the gateway's inspector (SIGUSR1); needs `inspectable`.
+   */
+  async memoryAfterGc(): Promise<MemoryAfterGc> {
+    if (!this.options.inspectable) throw new Error('the rig was not started with inspectable: true');
+    if (this.inspectorUrl === undefined) {
+      process.kill(this.pid, 'SIGUSR1');
+      const deadline = Date.now() + 10_000;
+      while (this.inspectorUrl === undefined && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    if (this.inspectorUrl === undefined)
+      throw new Error('the gateway did not open its inspector within 10 s');
+    return memoryAfterGc(this.inspectorUrl);
+  }
+
+  /** Runs `start` (which spawns the gateway synchronously) with `extra` added to NODE_OPTIONS. */
+  private async withNodeOptions<T>(extra: string | undefined, start: () => Promise<T>): Promise<T> {
+    if (extra === undefined) return start();
+    const before = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = before ? `${before} ${extra}` : extra;
+    const started = start();
+    if (before === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = before;
+    return started;
   }
 
   /** The gateway first (its clean stop journals no reader going offline), then readers, then cables. */

@@ -28,9 +28,9 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { wireTimeMs } from '../drivers/line/wire-time.js';
 import { seededRandom } from '../simulators/shared/random.js';
-import { generateCommunity, type SimPerson } from '../simulators/site/community.js';
+import { generateCommunity } from '../simulators/site/community.js';
 import { reportFigure } from './figures.js';
-import { PeakRig } from './peak-load-rig.js';
+import { PeakRig, residentsInRandomOrder } from './peak-load-rig.js';
 import { mb, RssSampler, summariseRss } from './rss.js';
 
 const { values } = parseArgs({
@@ -119,26 +119,10 @@ function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 }
 
-/**
- * Residents in a seeded random order: each presents once, so no anti-passback refusal; the
- * household under home quarantine stays in (its refusals would leave a door without an OUT).
- */
-function shuffledResidents(persons: readonly SimPerson[], quarantined: string): SimPerson[] {
-  const random = seededRandom(SEED + 7);
-  const list = persons.filter(
-    (p) => p.kind === 'resident' && p.card !== undefined && p.householdId !== quarantined,
-  );
-  for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [list[i], list[j]] = [list[j] as SimPerson, list[i] as SimPerson];
-  }
-  return list;
-}
-
 async function main(): Promise<number> {
   const loadAtStart = loadavg()[0] ?? 0;
   const community = generateCommunity({ seed: SEED, now: Date.now(), households: HOUSEHOLDS });
-  const residents = shuffledResidents(community.persons, community.quarantinedHouseholdId);
+  const residents = residentsInRandomOrder(community, SEED);
   const demand = ((SHARE_OUT + SHARE_IN) * residents.length) / 3600;
   console.log(
     `${HOUSEHOLDS} households, ${residents.length} residents; morning rush demand ${demand.toFixed(2)} passes/s; ` +
