@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { classifyFailure } from '../../../drivers/onvif/camera-failures.js';
-import { connectCamera } from '../../../drivers/onvif/camera-link.js';
-import { probeCameras } from '../../../drivers/onvif/discovery.js';
-import { guardedAgent } from '../../../drivers/onvif/guarded-agent.js';
 import { GatewardenError } from '../../errors.js';
 import { readSecretFile } from '../../util/key-file.js';
 import { type GlobalOptions, print, printJson, withSite } from '../io.js';
@@ -23,6 +19,7 @@ export function registerCameras(program: Command, globals: () => GlobalOptions):
     .option('--json', 'print JSON')
     .action(async (options: { target?: string; timeout: string; json?: boolean }) => {
       const timeoutMs = seconds(options.timeout, '--timeout') * 1000;
+      const { probeCameras } = await import('../../../drivers/onvif/discovery.js');
       const result = await probeCameras({
         timeoutMs,
         ...(options.target === undefined ? {} : { target: hostPort(options.target) }),
@@ -54,6 +51,10 @@ export function registerCameras(program: Command, globals: () => GlobalOptions):
           camera.passwordFile === undefined
             ? undefined
             : readSecretFile(camera.passwordFile, `password file of camera "${id}"`)?.toString('utf8').trim();
+        // The ONVIF stack (onvif, xml2js) is loaded for this command only.
+        const { connectCamera } = await import('../../../drivers/onvif/camera-link.js');
+        const { classifyFailure } = await import('../../../drivers/onvif/camera-failures.js');
+        const { guardedAgent } = await import('../../../drivers/onvif/guarded-agent.js');
         const agent = guardedAgent();
         try {
           const link = await connectCamera({

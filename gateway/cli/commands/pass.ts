@@ -3,7 +3,6 @@ import { GatewardenError } from '../../errors.js';
 import { describeVerdict } from '../../passes/describe.js';
 import { issueAtSite } from '../../passes/issue-at-site.js';
 import { PASS_ID_PATTERN, PASS_KINDS, type PassKind } from '../../passes/pass-codec.js';
-import { qrForTerminal, qrVersion, writeQrPng } from '../../passes/render.js';
 import { passesConfigOf, readDynamicKey, readPreviousDynamicKey } from '../../passes/site-passes.js';
 import { TrustFiles } from '../../passes/trust-files.js';
 import {
@@ -81,6 +80,8 @@ export function registerPass(program: Command, globals: () => GlobalOptions): vo
         if (createdKey) warn(`新签发密钥 new issuer key ${body.keyId} created and added to the key ring`);
         if (!trusted)
           warn(`注意 key ${body.keyId} is not trusted now by the key ring: gateways will refuse this pass`);
+        // qrcode (and its PNG encoder) only for this command, not for every CLI start.
+        const { qrForTerminal, qrVersion, writeQrPng } = await import('../../passes/render.js');
         if (options.png) await writeQrPng(options.png, text);
         if (options.json) {
           printJson({ ...body, text, ...(secret ? { secret } : {}) });
