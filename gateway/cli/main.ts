@@ -1,22 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
+// The line above (run as `gatewarden`): two malloc arenas instead of up to 8 per core and 2 MB
+// V8 semi-spaces keep ~10 MB and ~30 MB of memory the gateway does not need from its resident
+// set (docs/performance.md "Footprint"); `node dist/gateway/cli/main.js` skips it, so the
+// simulated site's launcher (simulators/site/gateway-process.ts) and `npm run gateway` give the
+// same settings themselves.
 import { Command } from 'commander';
 import { GatewardenError } from '../errors.js';
-import { registerApi } from './commands/api.js';
-import { registerCameras } from './commands/cameras.js';
-import { registerDecide } from './commands/decide.js';
-import { registerJournal } from './commands/journal.js';
-import { registerKeys } from './commands/keys.js';
-import { registerMode } from './commands/mode.js';
-import { registerMqtt } from './commands/mqtt.js';
-import { registerPass } from './commands/pass.js';
-import { registerQuarantine } from './commands/quarantine.js';
-import { registerReading } from './commands/reading.js';
-import { registerRegistry } from './commands/registry.js';
-import { registerReport } from './commands/report.js';
-import { registerRetention } from './commands/retention.js';
-import { registerStart } from './commands/start-command.js';
-import { registerTelemetry } from './commands/telemetry.js';
-import { registerVisitor } from './commands/visitor.js';
+import { COMMANDS, commandNamed, type Register } from './command-table.js';
 import { DEFAULT_CONFIG, type GlobalOptions } from './io.js';
 
 const program = new Command('gatewarden')
@@ -27,22 +17,9 @@ const program = new Command('gatewarden')
   .exitOverride();
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-registerStart(program, globals);
-registerDecide(program, globals);
-registerRegistry(program, globals);
-registerQuarantine(program, globals);
-registerVisitor(program, globals);
-registerMode(program, globals);
-registerJournal(program, globals);
-registerReport(program, globals);
-registerTelemetry(program, globals);
-registerPass(program, globals);
-registerMqtt(program, globals);
-registerReading(program, globals);
-registerCameras(program, globals);
-registerApi(program, globals);
-registerRetention(program, globals);
-registerKeys(program, globals);
+const named = commandNamed(process.argv.slice(2));
+const loaders = named === undefined ? Object.values(COMMANDS) : [COMMANDS[named] as () => Promise<Register>];
+for (const register of await Promise.all(loaders.map((load) => load()))) register(program, globals);
 
 /**
  * Exit codes: 0 success (and allow, for `decide`), 1 deny or a failed check, 2 an error. Errors

@@ -8,10 +8,8 @@ import { childLogger } from '../logging.js';
 import type { MessageBus } from '../mqtt/bus.js';
 import type { Site } from '../site.js';
 import { buildBarriers, linesWithModbus } from './barrier-devices.js';
-import { buildCameras } from './camera-devices.js';
 import type { DeviceContext, DeviceModule, DeviceState } from './device-module.js';
 import { buildIdCards } from './idcard-devices.js';
-import { buildMqttDevices } from './mqtt-devices.js';
 import { buildOsdp } from './osdp-devices.js';
 import { buildScanners } from './scanner-devices.js';
 import { SiteLanePort } from './site-lane-port.js';
@@ -20,7 +18,10 @@ import { buildThermometers } from './thermometer-devices.js';
 export interface DeviceHostOptions {
   site: Site;
   log: Logger;
-  /** The embedded broker's local bus, for devices that speak MQTT; absent, none are built. */
+  /**
+   * The embedded broker's local bus, for devices that speak MQTT, when it is known at
+   * construction (tests); the gateway hands it to `startNetwork` once the broker listens.
+   */
   bus?: MessageBus;
   /** Another transport than the serial port for a line: tests hand in memory buses. */
   transportFor?: (line: SerialLineConfig) => ByteTransport;
@@ -29,14 +30,19 @@ export interface DeviceHostOptions {
 /**
  * Every device of the site, wired from the configuration: one HalfDuplexLine per serial line
  * (shared by every device on it), and the modules each device family builds on those lines.
- * Lifecycle (style H5): the constructor only builds; `start()` opens the lines (a missing
- * adapter is retried in the background, never fatal) and starts the modules; `stop()` stops
- * the modules, then closes the lines.
+ * Lifecycle (style H5): the constructor only builds the serial side; `startSerial()` opens the
+ * lines (a missing adapter is retried in the background, never fatal) and starts their devices:
+ * from then on a card, code or ID card presented is decided. `startNetwork(bus)` then loads,
+ * builds and starts the network devices — ONVIF cameras and MQTT devices — which come online
+ * as they answer, like a reader finishing its handshake; their modules (onvif, xml2js) are
+ * loaded only then, so that they do not delay the first decision (docs/performance.md
+ * "Footprint"). `start()` does both; `stop()` stops the modules, then closes the lines.
  */
 export class DeviceHost {
   readonly port: SiteLanePort;
   private readonly lines = new Map<string, HalfDuplexLine>();
   private readonly modules: DeviceModule[];
+  private readonly context: DeviceContext;
   private fireSeen: boolean;
 
   constructor(private readonly options: DeviceHostOptions) {
@@ -70,18 +76,15 @@ export class DeviceHost {
         return line;
       },
     };
-    this.modules = [
+    this.context = context;
+    this.modules = [];
+    this.add([
       ...buildOsdp(context),
       ...buildIdCards(context),
       ...buildBarriers(context),
       ...buildScanners(context),
       ...buildThermometers(context),
-      ...buildCameras(context),
-      ...(options.bus ? buildMqttDevices(context, options.bus) : []),
-    ];
-    for (const module of this.modules) {
-      for (const { laneId, actuator } of module.actuators ?? []) this.port.addActuator(laneId, actuator);
-    }
+    ]);
     this.port.onFire((active) => {
       this.fireSeen = active;
       for (const module of this.modules) module.setFire?.(active);
@@ -93,10 +96,47 @@ export class DeviceHost {
   }
 
   async start(): Promise<void> {
+    await this.startSerial();
+    await this.startNetwork();
+  }
+
+  /** Opens the serial lines and starts the devices on them. */
+  async startSerial(): Promise<void> {
     await Promise.all([...this.lines.values()].map((line) => line.start()));
-    // One device family failing to start (a bad certificate, a broken configuration the schema
-    // could not see) is logged; the others start, so the gate keeps working with what it has.
-    for (const module of this.modules) {
+    this.startModules(this.modules);
+  }
+
+  /**
+   * Builds and starts the cameras and, with a bus, the MQTT devices. A configuration without
+   * cameras never loads the ONVIF stack.
+   */
+  async startNetwork(bus: MessageBus | undefined = this.options.bus): Promise<void> {
+    const config = this.options.site.config;
+    const network: DeviceModule[] = [];
+    if (config.cameras.devices.length > 0) {
+      const { buildCameras } = await import('./camera-devices.js');
+      network.push(...buildCameras(this.context));
+    }
+    if (bus !== undefined) {
+      const { buildMqttDevices } = await import('./mqtt-devices.js');
+      network.push(...buildMqttDevices(this.context, bus));
+    }
+    // Told of fire changes from now on; the state at their start they read from the port.
+    this.add(network);
+    this.startModules(network);
+  }
+
+  private add(modules: DeviceModule[]): void {
+    for (const module of modules) {
+      this.modules.push(module);
+      for (const { laneId, actuator } of module.actuators ?? []) this.port.addActuator(laneId, actuator);
+    }
+  }
+
+  // One device family failing to start (a bad certificate, a broken configuration the schema
+  // could not see) is logged; the others start, so the gate keeps working with what it has.
+  private startModules(modules: readonly DeviceModule[]): void {
+    for (const module of modules) {
       try {
         module.start();
       } catch (err) {

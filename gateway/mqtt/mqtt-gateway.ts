@@ -7,7 +7,7 @@ import { journalAlarmSink } from './broker/security-events.js';
 import type { MessageBus } from './bus.js';
 import { HomeAssistantDiscovery } from './home-assistant.js';
 import { LiveFeed } from './live-feed.js';
-import { UpstreamBridge } from './upstream/bridge.js';
+import type { UpstreamBridge } from './upstream/bridge.js';
 import { DailyReports } from './upstream/daily-reports.js';
 import { gatewayVersion } from './upstream/gateway-version.js';
 import { PeerPasses } from './upstream/peers.js';
@@ -26,7 +26,8 @@ export interface MqttGatewayOptions {
  * and the upstream bridge with the requests, peer passes and daily reports it carries. MQTT devices are built
  * by the DeviceHost on `bus`.
  *
- * Lifecycle: the constructor builds (a missing key or password file throws here, at start-up);
+ * Lifecycle: `create()` builds (a missing key or password file throws here, at start-up), loading
+ * the upstream bridge and MQTT.js only when an upstream is configured;
  * `startBroker()` listens and returns the local bus, before the devices are built;
  * `start()` starts the rest once the devices are up; `stop()` takes it all down, upstream
  * first (it still reads the journal), the broker last (the others publish on it while stopping).
@@ -43,7 +44,15 @@ export class MqttGateway {
   private readonly version = gatewayVersion();
   private readonly issuers: ReturnType<typeof loadIssuerKeys> | undefined;
 
-  constructor(private readonly options: MqttGatewayOptions) {
+  static async create(options: MqttGatewayOptions): Promise<MqttGateway> {
+    const bridge = options.site.config.mqtt.upstream ? await import('./upstream/bridge.js') : undefined;
+    return new MqttGateway(options, bridge?.UpstreamBridge);
+  }
+
+  private constructor(
+    private readonly options: MqttGatewayOptions,
+    Bridge: typeof UpstreamBridge | undefined,
+  ) {
     const { site } = options;
     const { broker, upstream } = site.config.mqtt;
     this.log = childLogger(options.log, 'mqtt');
@@ -55,9 +64,9 @@ export class MqttGateway {
         now: site.now,
       });
     }
-    if (upstream) {
+    if (upstream && Bridge) {
       this.issuers = loadIssuerKeys(upstream.requests.issuers);
-      this.upstream = new UpstreamBridge({
+      this.upstream = new Bridge({
         journal: site.journal,
         upstream,
         siteId: site.config.site.id,

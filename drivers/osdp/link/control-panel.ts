@@ -365,6 +365,8 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
       case 'online':
         pd.online = true;
         pd.refused = false;
+        // The first POLL at once: a card presented while the reader was connecting is waiting.
+        pd.nextPollAt = this.clock.now();
         this.emit('online', this.describe(pd));
         return;
       case 'reset':

@@ -1,8 +1,4 @@
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../../../drivers/shared/clock.js';
-import { buildApiServer } from '../../api/server.js';
-import { ApiUserStore } from '../../api/users.js';
 import { logJournalOutage } from '../../checkpoint/journal-outage-log.js';
 import { DeviceHost } from '../../devices/device-host.js';
 import { DutyWatch } from '../../duty/duty-watch.js';
@@ -11,13 +7,9 @@ import { checkFreshness } from '../../freshness/freshness-watch.js';
 import { RetentionWatch } from '../../journal/retention-watch.js';
 import { verifyJournal } from '../../journal/verify.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
-import { LiveFeed } from '../../mqtt/live-feed.js';
-import { MemoryBus } from '../../mqtt/memory-bus.js';
-import { MqttGateway } from '../../mqtt/mqtt-gateway.js';
 import { PatrolWatch } from '../../patrol/patrol-watch.js';
 import type { Site } from '../../site.js';
-import { Telemetry } from '../../telemetry/telemetry.js';
-import { type GlobalOptions, openSite, PACKAGE_ROOT } from '../io.js';
+import { type GlobalOptions, openSite } from '../io.js';
 
 /** How often the gateway folds in entries other processes appended (CLI mode switches, imports). */
 const FOLLOW_MS = 1000;
@@ -39,19 +31,14 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
   try {
     checkJournal(site, log);
     const replayed = site.checkpoint.start();
-    const counts = site.registry.counts();
     site.registrySnapshot();
-    log.info(
-      { replayed, persons: counts.persons, credentials: counts.credentials, mode: site.checkpoint.mode },
-      'state rebuilt from the journal',
-    );
+    log.info({ replayed, mode: site.checkpoint.mode }, 'state rebuilt from the journal');
   } catch (err) {
     site.close();
     throw err;
   }
-  const mqtt = new MqttGateway({ site, log });
-  const bus = await mqtt.startBroker();
-  const devices = new DeviceHost({ site, log, ...(bus ? { bus } : {}) });
+  // First what deciding needs: the serial lines and the readers, locks and barriers on them.
+  const devices = new DeviceHost({ site, log });
   // Patrol alarms (docs/patrol.md): late taps heard from the station desk, missed points at round ends.
   const patrol = new PatrolWatch({
     site,
@@ -60,9 +47,6 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
     taps: devices.port.stations,
   });
   patrol.start();
-  // Retention (docs/journal.md): at start, then daily.
-  const retention = new RetentionWatch({ site, log: childLogger(log, 'retention') });
-  retention.start();
   // CHECKPOINT_UNATTENDED (docs/duty.md), checked with the overdue returns.
   const duty = new DutyWatch({
     journal: site.journal,
@@ -72,11 +56,29 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
     now: site.now,
     catchUp: () => site.checkpoint.catchUp(),
   });
-  await devices.start();
-  const telemetry = new Telemetry({ site, log, devices: () => devices.states(), lanePort: devices.port });
-  await telemetry.start();
+  await devices.startSerial();
+  const decidingMs = Math.round(performance.now());
+  log.info({ msSinceStart: decidingMs }, 'deciding passes');
+  process.stderr.write(`gatewarden deciding passes ${decidingMs} ms after start 开始判定\n`);
+  // Counting scans every person's row (~60 ms at 100,000): only after the first decision may come.
+  const counts = site.registry.counts();
+  log.info({ persons: counts.persons, credentials: counts.credentials }, 'registry');
+  // Retention (docs/journal.md): now, then daily; a purge of a large backlog waits for no pass.
+  const retention = new RetentionWatch({ site, log: childLogger(log, 'retention') });
+  retention.start();
+
+  // Then the network side, each part loaded only now (docs/performance.md "Footprint"): the
+  // broker and the MQTT devices, cameras, telemetry, the upstream bridge and the API.
+  const { MqttGateway } = await import('../../mqtt/mqtt-gateway.js');
+  const mqtt = await MqttGateway.create({ site, log });
+  const bus = await mqtt.startBroker();
+  await devices.startNetwork(bus);
+  const telemetry = await startTelemetry(site, log, devices);
   await mqtt.start((laneId, decision) => devices.port.actuate(laneId, decision));
-  const api = await startApi(site, log, devices);
+  const api =
+    site.config.api === undefined
+      ? undefined
+      : await (await import('./start-api.js')).startApi(site, log, devices);
   const loopLog = childLogger(log, 'checkpoint');
   site.checkpoint.onJournalOutage((event) => logJournalOutage(loopLog, event));
   const follow = setInterval(
@@ -106,7 +108,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
       retention.stop();
       void Promise.all([
         devices.stop().catch((err: unknown) => log.error({ err }, 'devices did not stop cleanly')),
-        telemetry.stop().catch((err: unknown) => log.error({ err }, 'telemetry did not stop cleanly')),
+        telemetry?.stop().catch((err: unknown) => log.error({ err }, 'telemetry did not stop cleanly')),
         mqtt.stop().catch((err: unknown) => log.error({ err }, 'MQTT did not stop cleanly')),
         api?.close().catch((err: unknown) => log.error({ err }, 'the API did not stop cleanly')),
       ]).finally(() => {
@@ -136,55 +138,14 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
   await stopped;
 }
 
-interface RunningApi {
-  follow(): void;
-  close(): Promise<void>;
-}
-
-/**
- * Serves the admin API and the dashboard when the configuration has an `api` section. The
- * dashboard's live socket is fed by a LiveFeed of its own on a memory bus (the same messages
- * as the embedded broker's live tree, whether or not the broker runs).
- */
-async function startApi(site: Site, log: Logger, devices: DeviceHost): Promise<RunningApi | undefined> {
-  const config = site.config.api;
-  if (config === undefined) return undefined;
-  const liveBus = new MemoryBus({ record: false });
-  const live = new LiveFeed({
-    journal: site.journal,
-    config: site.config,
-    bus: liveBus,
-    log: childLogger(log, 'api-live'),
-    pseudonymKey: site.key,
-    now: site.now,
-  });
-  live.start();
-  let api: FastifyInstance;
-  try {
-    api = await buildApiServer({
-      site,
-      config,
-      users: new ApiUserStore(site.db),
-      log: childLogger(log, 'api'),
-      devices: () => devices.states(),
-      actuate: (laneId, decision) => devices.port.actuate(laneId, decision),
-      liveBus,
-      dashboardDir: join(PACKAGE_ROOT, 'dashboard'),
-    });
-    const url = await api.listen({ host: config.host, port: config.port });
-    log.info({ url }, 'admin API and dashboard listening');
-    process.stderr.write(`dashboard 管理界面: ${url}/\n`);
-  } catch (err) {
-    await live.stop();
-    throw err;
-  }
-  return {
-    follow: () => live.follow(),
-    close: async () => {
-      await api.close();
-      await live.stop();
-    },
-  };
+/** Telemetry when InfluxDB or the metrics endpoint is configured; otherwise nothing is loaded. */
+async function startTelemetry(site: Site, log: Logger, devices: DeviceHost) {
+  const { influx, metrics } = site.config.telemetry;
+  if (influx === undefined && metrics === undefined) return undefined;
+  const { Telemetry } = await import('../../telemetry/telemetry.js');
+  const telemetry = new Telemetry({ site, log, devices: () => devices.states(), lanePort: devices.port });
+  await telemetry.start();
+  return telemetry;
 }
 
 /** A failing periodic job is logged and retried next time; it never stops the gateway. */
