@@ -3,6 +3,7 @@ import websocket from '@fastify/websocket';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -104,7 +105,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   };
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // No log line per request (the dashboard polls); errors are logged by our error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
