@@ -1,7 +1,5 @@
-import { BusSimulator } from '../osdp/bus-simulator.js';
 import type { ApiClient } from '../site/api-client.js';
 import type { DeviceSims } from '../site/device-sims.js';
-import { OSDP_READERS } from '../site/site-plan.js';
 import type { SiteUpstream } from '../site/upstream.js';
 import type { ScheduledFault } from './faults.js';
 
@@ -131,11 +129,7 @@ function need(device: string | undefined): string {
 /** The ports on the simulated site: its simulators, its upstream, the gateway's device list. */
 export function siteFaultPorts(sims: DeviceSims, api: ApiClient, upstream?: SiteUpstream): FaultPorts {
   return {
-    setReaderSilent: (id, silent) => {
-      const reader = OSDP_READERS.find((r) => r.id === id);
-      if (reader === undefined) throw new Error(`no reader ${id}`);
-      osdpBus(sims).setFaults(reader.address, { silent });
-    },
+    setReaderSilent: (id, silent) => sims.setReaderSilent(id, silent),
     rebootCamera: async (id, downMs) => {
       const camera = sims.cameras.get(id);
       if (camera === undefined) throw new Error(`no camera ${id}`);
@@ -151,14 +145,4 @@ export function siteFaultPorts(sims: DeviceSims, api: ApiClient, upstream?: Site
     ...(upstream?.influxd ? { influx: upstream.influxd } : {}),
     ...(upstream?.mosquitto ? { upstreamBroker: upstream.mosquitto } : {}),
   };
-}
-
-/**
- * The readers' bus simulator, whose per-PD `silent` fault is an unplugged reader. DeviceSims
- * keeps it private; until it offers it (asked of its owner), it is read here and checked.
- */
-function osdpBus(sims: DeviceSims): BusSimulator {
-  const bus = (sims as unknown as { osdp?: unknown }).osdp;
-  if (!(bus instanceof BusSimulator)) throw new Error('the site offers no OSDP bus to take a reader off');
-  return bus;
 }

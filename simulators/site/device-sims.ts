@@ -199,6 +199,16 @@ export class DeviceSims {
   }
 
   /** The MQTT lock of a lane whose lock the site actions watch (building entrances), once connected. */
+  /**
+   * Unplugs an OSDP reader (by device id) or plugs it back: it stops answering on its bus, as a
+   * reader whose cable was pulled. Queued card reads wait in it until it answers again.
+   */
+  setReaderSilent(deviceId: string, silent: boolean): void {
+    const reader = OSDP_READERS.find((r) => r.id === deviceId);
+    if (reader === undefined) throw new Error(`no OSDP reader "${deviceId}" on the simulated site`);
+    this.osdp.setFaults(reader.address, { silent });
+  }
+
   mqttLockAt(lane: string): Zigbee2MqttDoorSimulator | undefined {
     return this.locks.get(lane);
   }
