@@ -10,14 +10,13 @@
  * passed to the child, so none of this can be overridden from the environment. dispose() stops
  * the server and removes the directory only if the helper created it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ManagedProcess } from './managed-process.js';
 
 const HOST = '127.0.0.1';
-const OUTPUT_LIMIT = 20_000; // characters of influxd output kept for error messages
 const READY_MS = 30_000;
 const TERM_GRACE_MS = 10_000; // after SIGTERM, before SIGKILL
 
@@ -102,8 +101,6 @@ function parseJson(text: string): unknown {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export interface InfluxdOptions {
   dir?: string;
   /** HTTP authentication on, with this admin user (created at first start; queries use it). */
@@ -117,61 +114,26 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'gw-influxd-'));
   const configPath = join(dir, 'influxdb.conf');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INFLUXDB_')));
-  let child: ChildProcess | undefined;
-  let closed: Promise<void> = Promise.resolve();
-  let alive = false;
-  let exit = '';
-  let output = '';
-
-  const capture = (chunk: string) => {
-    output = (output + chunk).slice(-OUTPUT_LIMIT);
-  };
-
-  async function halt(signal: NodeJS.Signals): Promise<void> {
-    if (!alive || !child) return;
-    const proc = child;
-    proc.kill(signal);
-    const escalate = setTimeout(() => proc.kill('SIGKILL'), TERM_GRACE_MS);
-    await closed;
-    clearTimeout(escalate);
-  }
-
-  async function launch(): Promise<void> {
-    const proc = spawn('influxd', ['-config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    alive = true;
-    proc.stdout?.setEncoding('utf8').on('data', capture);
-    proc.stderr?.setEncoding('utf8').on('data', capture);
-    closed = new Promise((resolve) => {
-      const done = (why: string) => {
-        if (alive) exit = why;
-        alive = false;
-        resolve();
-      };
-      proc.once('error', (err) => done(`failed to start: ${err.message}`));
-      proc.once('close', (code, signal) => done(`exited with code ${code}, signal ${signal}`));
-    });
-    const deadline = Date.now() + READY_MS;
-    for (;;) {
-      if (!alive) throw new Error(`influxd ${exit} before answering /ping; its output:\n${output}`);
-      try {
-        const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
-        await res.body?.cancel();
-        if (res.status === 204) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) {
-        await halt('SIGKILL');
-        throw new Error(`influxd did not answer ${url}/ping within ${READY_MS} ms; its output:\n${output}`);
-      }
-      await sleep(50);
-    }
-  }
+  const server = new ManagedProcess({
+    name: 'influxd',
+    command: 'influxd',
+    args: ['-config', configPath],
+    env,
+    probe: async () => {
+      const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      return res.status === 204;
+    },
+    readiness: `answering ${url}/ping`,
+    readyWithinMs: READY_MS,
+    probeEveryMs: 50,
+    termGraceMs: TERM_GRACE_MS,
+  });
+  const halt = (signal: NodeJS.Signals) => server.halt(signal);
 
   try {
     writeFileSync(configPath, configToml(dir, httpPort, rpcPort, options.admin !== undefined));
-    await launch();
+    await server.launch();
     if (options.admin !== undefined) {
       // 1.x lets the first admin user be created without credentials.
       const { user, password } = options.admin;
@@ -212,7 +174,7 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
     port: httpPort,
     dir,
     get running() {
-      return alive;
+      return server.running;
     },
     query,
     async createDatabase(name) {
@@ -231,7 +193,7 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
     kill: () => halt('SIGKILL'),
     async restart() {
       await halt('SIGTERM');
-      await launch();
+      await server.launch();
     },
     async dispose() {
       await halt('SIGTERM');

@@ -15,17 +15,16 @@
  * as a function of it, and `files` to write them first).
  * Readiness is a TCP connect to the port that succeeds, polled every 20 ms.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ManagedProcess } from './managed-process.js';
 
 const HOST = '127.0.0.1';
 export const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
 const READY_MS = 15_000;
 const TERM_GRACE_MS = 5_000;
-const OUTPUT_LIMIT = 20_000;
 
 export interface MosquittoOptions {
   /** Directory for its configuration (and persistence); a fresh temporary one when absent. */
@@ -100,51 +99,18 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   for (const [name, content] of Object.entries(options.files ?? {}))
     writeFileSync(join(dir, name), content, { mode: 0o600 });
 
-  let child: ChildProcess | undefined;
-  let alive = false;
-  let closed: Promise<void> = Promise.resolve();
-  let output = '';
-  let exit = '';
-
-  async function launch(): Promise<void> {
-    const proc = spawn(MOSQUITTO_BINARY, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    alive = true;
-    const capture = (chunk: string) => {
-      output = (output + chunk).slice(-OUTPUT_LIMIT);
-    };
-    proc.stdout?.setEncoding('utf8').on('data', capture);
-    proc.stderr?.setEncoding('utf8').on('data', capture);
-    closed = new Promise((resolve) => {
-      const done = (why: string) => {
-        if (alive) exit = why;
-        alive = false;
-        resolve();
-      };
-      proc.once('error', (err) => done(`failed to start: ${err.message}`));
-      proc.once('close', (code, signal) => done(`exited with code ${code}, signal ${signal}`));
-    });
-    const deadline = Date.now() + READY_MS;
-    while (!(await accepts(port))) {
-      if (!alive) throw new Error(`mosquitto ${exit} before listening on ${port}; its output:\n${output}`);
-      if (Date.now() > deadline) {
-        await halt('SIGKILL');
-        throw new Error(
-          `mosquitto did not listen on ${HOST}:${port} within ${READY_MS} ms; output:\n${output}`,
-        );
-      }
-      await sleep(20);
-    }
-  }
-
-  async function halt(signal: NodeJS.Signals): Promise<void> {
-    if (!alive || child === undefined) return;
-    const proc = child;
-    proc.kill(signal);
-    const escalate = setTimeout(() => proc.kill('SIGKILL'), TERM_GRACE_MS);
-    await closed;
-    clearTimeout(escalate);
-  }
+  const server = new ManagedProcess({
+    name: 'mosquitto',
+    command: MOSQUITTO_BINARY,
+    args: ['-c', configPath],
+    probe: () => accepts(port),
+    readiness: `listening on ${HOST}:${port}`,
+    readyWithinMs: READY_MS,
+    probeEveryMs: 20,
+    termGraceMs: TERM_GRACE_MS,
+  });
+  const launch = () => server.launch();
+  const halt = (signal: NodeJS.Signals) => server.halt(signal);
 
   try {
     await launch();
@@ -159,13 +125,13 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     port,
     dir,
     get running() {
-      return alive;
+      return server.running;
     },
-    output: () => output,
+    output: () => server.output,
     stop: () => halt('SIGTERM'),
     kill: () => halt('SIGKILL'),
     start: async () => {
-      if (!alive) await launch();
+      if (!server.running) await launch();
     },
     async restart() {
       await halt('SIGTERM');
