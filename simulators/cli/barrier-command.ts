@@ -8,6 +8,7 @@ import { CONSOLE_HELP, runConsoleLine } from '../barrier/console.js';
 import { OwnedListeners } from '../shared/owned-listeners.js';
 import { seededRandom } from '../shared/random.js';
 import { runLines } from './line-source.js';
+import { integerIn } from './serial-console.js';
 
 /**
  * `gatewarden-sim barrier`: Modbus RTU relay boards (one unit each), each wired to a vehicle
@@ -45,7 +46,7 @@ export function registerBarrier(program: Command): void {
     .addOption(
       new Option('--baud <rate>', 'line speed / 波特率')
         .default(9600)
-        .argParser((v) => numberIn(v, 'baud', 1200, 230400)),
+        .argParser((v) => integerIn(v, 'baud', 1200, 230400)),
     )
     .addOption(
       new Option('--units <list>', 'Modbus unit ids, comma separated / 板卡地址，逗号分隔')
@@ -55,23 +56,23 @@ export function registerBarrier(program: Command): void {
     .addOption(
       new Option('--rise-ms <ms>', 'arm travel time up / 抬杆时间')
         .default(3000)
-        .argParser((v) => numberIn(v, 'rise-ms', 1, 60_000)),
+        .argParser((v) => integerIn(v, 'rise-ms', 1, 60_000)),
     )
     .addOption(
       new Option('--fall-ms <ms>', 'arm travel time down / 落杆时间')
         .default(4000)
-        .argParser((v) => numberIn(v, 'fall-ms', 1, 60_000)),
+        .argParser((v) => integerIn(v, 'fall-ms', 1, 60_000)),
     )
     .option('--interlock', 'the gate controller refuses to close on an occupied loop / 道闸控制器自带防砸')
     .addOption(
       new Option('--turnaround <ms>', 'board reply delay / 应答延时')
         .default(2)
-        .argParser((v) => numberIn(v, 'turnaround', 0, 500)),
+        .argParser((v) => integerIn(v, 'turnaround', 0, 500)),
     )
     .option('--script <file>', 'read commands from a file instead of stdin / 从文件读取命令')
     .addOption(
       new Option('--seed <n>', 'seed for the bus noise / 噪声随机种子').argParser((v) =>
-        numberIn(v, 'seed', 0, 2 ** 32 - 1),
+        integerIn(v, 'seed', 0, 2 ** 32 - 1),
       ),
     )
     .addHelpText('after', `\nConsole commands / 控制台命令:\n${CONSOLE_HELP}`)
@@ -173,15 +174,7 @@ function printEvents(boards: readonly RelayBoardModel[], print: (line: string) =
 }
 
 function parseUnits(value: string): number[] {
-  const units = value.split(',').map((v) => numberIn(v.trim(), 'unit', 1, 247));
+  const units = value.split(',').map((v) => integerIn(v.trim(), 'unit', 1, 247));
   if (new Set(units).size !== units.length) throw new InvalidArgumentError('a unit is given twice');
   return units;
-}
-
-function numberIn(value: string, what: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
-  }
-  return n;
 }

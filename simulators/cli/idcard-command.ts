@@ -8,6 +8,7 @@ import { IdCardSimulator } from '../idcard/simulator.js';
 import { OwnedListeners } from '../shared/owned-listeners.js';
 import { seededRandom } from '../shared/random.js';
 import { runLines } from './line-source.js';
+import { integerIn } from './serial-console.js';
 
 /**
  * `gatewarden-sim idcard`: a resident ID-card reader (SAM, GA 467 framing, protocols.md §2) on
@@ -43,18 +44,18 @@ export function registerIdcard(program: Command): void {
     )
     .addOption(
       new Option('--place <index>', 'start with this deck card on the reader / 启动时放卡').argParser((v) =>
-        numberIn(v, 'place', 0, 99),
+        integerIn(v, 'place', 0, 99),
       ),
     )
     .addOption(
       new Option('--read-ms <ms>', 'how long the SAM takes to read a card / 读卡耗时')
         .default(500)
-        .argParser((v) => numberIn(v, 'read-ms', 0, 10_000)),
+        .argParser((v) => integerIn(v, 'read-ms', 0, 10_000)),
     )
     .option('--script <file>', 'read commands from a file instead of stdin / 从文件读取命令')
     .addOption(
       new Option('--seed <n>', 'seed for the noise fault / 噪声随机种子').argParser((v) =>
-        numberIn(v, 'seed', 0, 2 ** 32 - 1),
+        integerIn(v, 'seed', 0, 2 ** 32 - 1),
       ),
     )
     .addHelpText('after', `\nConsole commands / 控制台命令:\n${CONTROL_HELP}`)
@@ -118,14 +119,6 @@ function baudRate(value: string): number {
   const n = Number(value);
   if (!(SAM_BAUD_RATES as readonly number[]).includes(n)) {
     throw new InvalidArgumentError(`baud must be one of ${SAM_BAUD_RATES.join(', ')}`);
-  }
-  return n;
-}
-
-function numberIn(value: string, what: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
   }
   return n;
 }

@@ -8,6 +8,7 @@ import { runLines } from './line-source.js';
 import { OsdpConsole } from './osdp-console.js';
 import { consoleHelp, OSDP_DESCRIPTION } from './osdp-help.js';
 import { OsdpEventPrinter } from './osdp-printer.js';
+import { integerIn } from './serial-console.js';
 
 /**
  * `gatewarden-sim osdp`: hosts simulated PDs on a serial device and takes technician commands.
@@ -63,11 +64,11 @@ export function registerOsdp(program: Command): void {
     .addOption(
       new Option('--turnaround <ms>', 'PD reply delay after a command / 应答转换时间')
         .default(1)
-        .argParser((v) => numberIn(v, 'turnaround', 0, 199)),
+        .argParser((v) => integerIn(v, 'turnaround', 0, 199)),
     )
     .addOption(
       new Option('--seed <n>', 'seed for fault and noise randomness / 故障随机种子').argParser((v) =>
-        numberIn(v, 'seed', 0, 2 ** 32 - 1),
+        integerIn(v, 'seed', 0, 2 ** 32 - 1),
       ),
     )
     .addHelpText('after', `\n${consoleHelp()}`)
@@ -147,7 +148,7 @@ async function runOsdp(options: OsdpOptions): Promise<void> {
 }
 
 function collectAddress(value: string, previous: number[] = []): number[] {
-  const address = numberIn(value, 'address', 0, 126);
+  const address = integerIn(value, 'address', 0, 126);
   if (previous.includes(address)) throw new InvalidArgumentError(`address ${address} is given twice`);
   return [...previous, address];
 }
@@ -156,14 +157,6 @@ function parseKey(value: string): Buffer {
   if (!/^[0-9a-fA-F]{32}$/.test(value))
     throw new InvalidArgumentError('the SCBK must be 32 hex digits (16 bytes)');
   return Buffer.from(value, 'hex');
-}
-
-function numberIn(value: string, what: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
-  }
-  return n;
 }
 
 function intIn(value: string, what: string, allowed: readonly number[]): number {

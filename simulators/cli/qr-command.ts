@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { sleep, systemClock } from '../../drivers/shared/clock.js';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { QR_CONTROL_HELP, runQrControl } from '../qr/controls.js';
 import { QrSerialSimulator, type SimTerminator } from '../qr/serial-scanner-sim.js';
-import { OwnedListeners } from '../shared/owned-listeners.js';
 import { seededRandom } from '../shared/random.js';
-import { runLines } from './line-source.js';
+import { integerIn, runSerialConsole } from './serial-console.js';
 
 /**
  * `gatewarden-sim qr`: a QR/barcode scanner in serial line mode (protocols.md §4.4) on a serial
@@ -41,7 +39,7 @@ export function registerQr(program: Command): void {
     .addOption(
       new Option('--baud <rate>', 'line speed / 波特率')
         .default(9600)
-        .argParser((v) => numberIn(v, 'baud', 300, 4_000_000)),
+        .argParser((v) => integerIn(v, 'baud', 300, 4_000_000)),
     )
     .addOption(
       new Option('--terminator <suffix>', 'suffix after each code / 结束符')
@@ -51,7 +49,7 @@ export function registerQr(program: Command): void {
     .option('--script <file>', 'read commands from a file instead of stdin / 从文件读取命令')
     .addOption(
       new Option('--seed <n>', 'seed for garbage bytes / 随机种子').argParser((v) =>
-        numberIn(v, 'seed', 0, 2 ** 32 - 1),
+        integerIn(v, 'seed', 0, 2 ** 32 - 1),
       ),
     )
     .addHelpText('after', `\nConsole commands / 控制台命令:\n${QR_CONTROL_HELP}`)
@@ -64,53 +62,17 @@ export function registerQr(program: Command): void {
 }
 
 async function runQr(options: QrOptions): Promise<void> {
-  const print = (line: string): void => {
-    if (line !== '') process.stdout.write(`${line}\n`);
-  };
   const sim = new QrSerialSimulator({
     transport: new SerialTransport({ path: options.port, baudRate: options.baud }),
     baudRate: options.baud,
     terminator: options.terminator,
     ...(options.seed === undefined ? {} : { random: seededRandom(options.seed) }),
   });
-  const listeners = new OwnedListeners();
-  listeners.on(sim, 'link', (state, error) => print(`link ${state}${error ? ` ${error.message}` : ''}`));
-  let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => {
-    stopping ??= (async () => {
-      listeners.dispose();
-      await sim.stop();
-    })();
-    return stopping;
-  };
-  const onSignal = (): void => {
-    void shutdown().then(() => process.exit(0));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  await sim.start();
-  print(`ready qr port ${options.port} baud ${options.baud} terminator ${options.terminator}`);
-  const input = { input: process.stdin, output: process.stdout, prompt: 'qr> ' };
-  await runLines(
-    options.script === undefined ? input : { ...input, script: options.script },
-    async (line) => {
-      const result = await runQrControl(sim, line);
-      if (result.output.startsWith('error:')) process.stderr.write(`${result.output}\n`);
-      else print(result.output);
-      if (result.waitMs !== undefined) await sleep(systemClock, result.waitMs);
-      return result.quit ? 'quit' : undefined;
-    },
-  );
-  await shutdown();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.exit(0);
-}
-
-function numberIn(value: string, what: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
-  }
-  return n;
+  await runSerialConsole({
+    sim,
+    ready: `ready qr port ${options.port} baud ${options.baud} terminator ${options.terminator}`,
+    prompt: 'qr> ',
+    ...(options.script === undefined ? {} : { script: options.script }),
+    control: (line) => runQrControl(sim, line),
+  });
 }

@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { sleep, systemClock } from '../../drivers/shared/clock.js';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
-import { OwnedListeners } from '../shared/owned-listeners.js';
 import { seededRandom } from '../shared/random.js';
 import { formatNamed, runThermometerControl, THERMOMETER_CONTROL_HELP } from '../thermometer/controls.js';
 import { READING_FORMATS, type ReadingFormat } from '../thermometer/reading-formats.js';
 import { type LineEnd, ThermometerSerialSimulator } from '../thermometer/serial-thermometer-sim.js';
-import { runLines } from './line-source.js';
+import { integerIn, runSerialConsole } from './serial-console.js';
 
 /**
  * `gatewarden-sim thermometer`: a handheld thermometer printing one reading per line on a
@@ -81,9 +79,6 @@ export function registerThermometer(program: Command): void {
 }
 
 async function runThermometer(options: ThermometerOptions): Promise<void> {
-  const print = (line: string): void => {
-    if (line !== '') process.stdout.write(`${line}\n`);
-  };
   const sim = new ThermometerSerialSimulator({
     transport: new SerialTransport({ path: options.port, baudRate: options.baud }),
     baudRate: options.baud,
@@ -92,46 +87,13 @@ async function runThermometer(options: ThermometerOptions): Promise<void> {
     noise: options.noise,
     ...(options.seed === undefined ? {} : { random: seededRandom(options.seed) }),
   });
-  const listeners = new OwnedListeners();
-  listeners.on(sim, 'link', (state, error) => print(`link ${state}${error ? ` ${error.message}` : ''}`));
-  let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => {
-    stopping ??= (async () => {
-      listeners.dispose();
-      await sim.stop();
-    })();
-    return stopping;
-  };
-  const onSignal = (): void => {
-    void shutdown().then(() => process.exit(0));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  await sim.start();
-  print(`ready thermometer port ${options.port} baud ${options.baud} format ${options.format}`);
-  const input = { input: process.stdin, output: process.stdout, prompt: 'thermometer> ' };
-  await runLines(
-    options.script === undefined ? input : { ...input, script: options.script },
-    async (line) => {
-      const result = await runThermometerControl(sim, line);
-      if (result.output.startsWith('error:')) process.stderr.write(`${result.output}\n`);
-      else print(result.output);
-      if (result.waitMs !== undefined) await sleep(systemClock, result.waitMs);
-      return result.quit ? 'quit' : undefined;
-    },
-  );
-  await shutdown();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.exit(0);
-}
-
-function integerIn(value: string, what: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
-  }
-  return n;
+  await runSerialConsole({
+    sim,
+    ready: `ready thermometer port ${options.port} baud ${options.baud} format ${options.format}`,
+    prompt: 'thermometer> ',
+    ...(options.script === undefined ? {} : { script: options.script }),
+    control: (line) => runThermometerControl(sim, line),
+  });
 }
 
 function probability(value: string): number {
