@@ -13,6 +13,8 @@ import { RegistryStore } from './registry/store.js';
 import type { Policy, RegistryView } from './rules/types.js';
 import { shiftAt } from './util/site-time.js';
 
+const DAY_MS = 24 * 3600_000;
+
 /** Operator actions that change the registry: a checkpoint seeing one reloads its snapshot. */
 const REGISTRY_ACTIONS = /^(registry|quarantine|visitor|pass)\./;
 
@@ -79,6 +81,16 @@ export class Site {
       onEntry: (entry) => {
         this.duty.take(entry);
         if (changesRegistry(entry)) this.reloadRegistry();
+      },
+      snapshots: { db: this.db, key: this.key },
+      // The duty board keeps the current shift's duty entries only: a day back is enough.
+      onRestore: (seq) => {
+        const range = {
+          fromAt: this.now() - DAY_MS,
+          toAt: Number.MAX_SAFE_INTEGER,
+          types: ['duty' as const],
+        };
+        for (const entry of this.journal.iterateRange(range)) if (entry.seq <= seq) this.duty.take(entry);
       },
     });
   }

@@ -1,3 +1,4 @@
+import type { Db } from '../db.js';
 import type { Direction, GateKind, LaneKind, SiteMode } from '../domain/model.js';
 import { GatewardenError } from '../errors.js';
 import type { JournalEntry } from '../journal/events.js';
@@ -21,7 +22,8 @@ import {
   type OutageEvent,
 } from './held-entries.js';
 import { remeasureMark, withRemeasureMark } from './remeasure.js';
-import { type LaneRef, SiteState } from './site-state.js';
+import { type LaneRef, SiteState, type SiteStateOptions } from './site-state.js';
+import { foldFingerprint, SNAPSHOT_EVERY, SnapshotStore } from './snapshot-store.js';
 
 export interface SiteLayout {
   gates: readonly {
@@ -57,6 +59,24 @@ export interface CheckpointOptions {
   onDuty?: () => readonly string[];
   /** How long to decide from memory when the journal cannot take appends (held-entries.ts). */
   journalOutage?: HeldEntriesPolicy;
+  /**
+   * Keeps snapshots of the state in the journal's database (snapshot-store.ts), MACed with
+   * this key, so that `start()` replays only the entries after the last one. Absent: none.
+   */
+  snapshots?: { db: Db; key: Buffer };
+  /**
+   * After `start()` restored a snapshot taken at `seq`: entries up to it were not replayed,
+   * so `onEntry` did not see them; folds kept outside the state read what they need here.
+   */
+  onRestore?: (seq: number) => void;
+}
+
+/** How `start()` rebuilt the state: entries replayed, and the snapshot it began from, if any. */
+export interface StartResult {
+  replayed: number;
+  fromSnapshot?: number;
+  /** Why a snapshot there was not used. */
+  snapshotIgnored?: string;
 }
 
 /** A request as a device or operator hands it in: time and shift are stamped here when absent. */
@@ -88,8 +108,11 @@ export class Checkpoint {
   private readonly lanes = new Map<string, LaneRef>();
   private readonly state: SiteState;
   private readonly held: HeldEntries;
-  /** The last journal seq folded into the state. */
+  /** The last journal seq folded into the state, and that entry's hash. */
   private applied = 0;
+  private appliedHash = '';
+  private readonly snapshots: SnapshotStore | undefined;
+  private snapshotSeq = 0;
 
   constructor(private readonly options: CheckpointOptions) {
     for (const [i, gate] of options.layout.gates.entries()) {
@@ -97,14 +120,19 @@ export class Checkpoint {
       for (const lane of gate.lanes) this.lanes.set(lane.id, { gate: ref, lane: { ...lane } });
     }
     const policy = options.policy(options.initialMode);
-    this.state = new SiteState({
+    const fold: SiteStateOptions = {
       initialMode: options.initialMode,
       temperatureWindowMs: policy.temperatureWindowMs,
       escortWindowMs: policy.escortWindowMs,
       exitMemoryMs: Math.max(policy.householdQuota.periodMs, 7 * 24 * 3600_000),
       codeMemoryMs: 10 * 60_000,
       remeasureWithinMs: policy.remeasure?.withinMs,
-    });
+    };
+    this.state = new SiteState(fold);
+    if (options.snapshots !== undefined && !options.dryRun) {
+      const { db, key } = options.snapshots;
+      this.snapshots = new SnapshotStore(db, key, foldFingerprint({ ...fold }));
+    }
     this.held = new HeldEntries({
       journal: options.journal,
       policy: options.journalOutage ?? DEFAULT_HELD_POLICY,
@@ -112,9 +140,40 @@ export class Checkpoint {
     });
   }
 
-  /** Rebuilds the state from the whole journal. Returns how many entries were replayed. */
-  start(): number {
-    return this.catchUp();
+  /**
+   * Rebuilds the state: from the last snapshot that still holds and the entries after it, or
+   * from the whole journal.
+   */
+  start(): StartResult {
+    const loaded = this.snapshots?.load();
+    if (loaded !== undefined && 'found' in loaded) {
+      this.state.restore(loaded.found.state);
+      this.applied = loaded.found.seq;
+      this.snapshotSeq = loaded.found.seq;
+      this.options.onRestore?.(loaded.found.seq);
+      return { replayed: this.catchUp(), fromSnapshot: loaded.found.seq };
+    }
+    const replayed = this.catchUp();
+    return loaded !== undefined && 'ignored' in loaded
+      ? { replayed, snapshotIgnored: loaded.ignored }
+      : { replayed };
+  }
+
+  /**
+   * Saves a snapshot of the state when `SNAPSHOT_EVERY` entries came since the last (or, with
+   * `force`, when any did: at a clean stop). Never while entries are held or landing (the state
+   * would hold entries the journal has not, or not yet at their seq). Call from a timer, not
+   * from a decision: it serialises the whole state. Returns whether it saved.
+   */
+  saveSnapshot(force = false): boolean {
+    if (this.snapshots === undefined) return false;
+    this.catchUp();
+    if (!this.held.settled || this.applied === 0) return false;
+    const due = this.applied - this.snapshotSeq;
+    if (due === 0 || (!force && due < SNAPSHOT_EVERY)) return false;
+    this.snapshots.save(this.applied, this.appliedHash, this.state.snapshot(), this.options.now());
+    this.snapshotSeq = this.applied;
+    return true;
   }
 
   /**
@@ -128,6 +187,7 @@ export class Checkpoint {
     for (const entry of this.options.journal.iterate(this.applied)) {
       if (!this.held.takeLanded(entry.seq)) this.state.apply(entry);
       this.applied = entry.seq;
+      this.appliedHash = entry.hash;
       this.options.onEntry?.(entry);
       n++;
     }
@@ -250,6 +310,11 @@ export class Checkpoint {
 
   outsideNow() {
     return this.state.outsideNow();
+  }
+
+  /** The folded state as data (what a snapshot keeps): for tests and diagnostics. */
+  stateSnapshot() {
+    return this.state.snapshot();
   }
 
   private laneRef(laneId: string): LaneRef {

@@ -26,6 +26,14 @@ export class DirectionTable {
     return code === IN ? 'in' : code === OUT ? 'out' : undefined;
   }
 
+  /** Every index with a direction, and its time. */
+  *entries(): Generator<[index: number, direction: Direction, at: number]> {
+    for (let i = 0; i < this.codes.length; i++) {
+      const code = this.codes[i];
+      if (code !== UNKNOWN) yield [i, code === IN ? 'in' : 'out', this.times[i] as number];
+    }
+  }
+
   set(index: number, direction: Direction, at: number): void {
     if (index >= this.codes.length) {
       const size = Math.max(2 * this.codes.length, index + 1);
@@ -63,6 +71,16 @@ export class ExitTimes {
     let n = 0;
     for (const t of list) if (t >= since) n++;
     return n;
+  }
+
+  /** Every index with the exit times it remembers (oldest first). */
+  *entries(): Generator<[index: number, times: readonly number[]]> {
+    for (const [i, list] of this.lists.entries()) if (list !== undefined && list.length > 0) yield [i, list];
+  }
+
+  /** Sets an index's remembered times, as `add` left them (oldest first; the newest is the latest). */
+  restore(index: number, times: readonly number[]): void {
+    for (const at of times) this.add(index, at);
   }
 
   add(index: number, at: number): void {

@@ -35,6 +35,18 @@ export class RecentTimes {
     }
   }
 
+  /** Every key with its time, and the sweep threshold: what `restore` needs to be this again. */
+  snapshot(): RecentTimesSnapshot {
+    return { times: [...this.times], sweepAbove: this.sweepAbove };
+  }
+
+  /** Becomes the times of `snapshot` (this one's window), as if the same keys had been set. */
+  restore(snapshot: RecentTimesSnapshot): void {
+    this.times.clear();
+    for (const [key, at] of snapshot.times) this.times.set(key, at);
+    this.sweepAbove = Math.max(MIN_SWEEP, snapshot.sweepAbove);
+  }
+
   /** Forgets keys last seen more than the window before `now`. */
   forgetOlderThanWindow(now: number): void {
     this.forgetBefore(now - this.windowMs);
@@ -43,4 +55,9 @@ export class RecentTimes {
   private forgetBefore(before: number): void {
     for (const [key, t] of this.times) if (t < before) this.times.delete(key);
   }
+}
+
+export interface RecentTimesSnapshot {
+  times: [key: string, at: number][];
+  sweepAbove: number;
 }

@@ -6,6 +6,7 @@ import type { DenyCode } from '../rules/reasons.js';
 import type { GateRef, LaneContext, TemperatureReading } from '../rules/types.js';
 import { DirectionTable, ExitTimes } from './indexed-state.js';
 import { RecentTimes } from './recent-times.js';
+import { type SiteStateSnapshot, STATE_SNAPSHOT_FORMAT } from './state-snapshot.js';
 
 export interface SiteStateOptions {
   initialMode: SiteMode;
@@ -188,6 +189,50 @@ export class SiteState {
       this.householdExitTimes.add(HOUSEHOLD_IDS.indexOf(subject.householdId), at);
     }
     this.outside.set(subject.id, out);
+  }
+
+  /** The folded state as data (state-snapshot.ts), by id. */
+  snapshot(): SiteStateSnapshot {
+    const subjectId = (i: number) => SUBJECT_IDS.idAt(i) as string;
+    const householdId = (i: number) => HOUSEHOLD_IDS.idAt(i) as string;
+    return {
+      format: STATE_SNAPSHOT_FORMAT,
+      mode: this.mode,
+      fireActive: this.fireActive,
+      dataRefreshedAt: this.dataRefreshedAt ?? null,
+      staleAlarmedFor: this.staleAlarmedFor ?? null,
+      temperatures: [...this.temperatures].map(([lane, list]) => [lane, [...list]]),
+      pendingRemeasures: [...this.pendingRemeasures],
+      presentations: [...this.presentations].map(([lane, times]) => [lane, times.snapshot()]),
+      lastDirections: [...this.lastDirections.entries()].map(([i, d, at]) => [subjectId(i), d, at]),
+      householdExits: [...this.householdExitTimes.entries()].map(([i, times]) => [
+        householdId(i),
+        [...times],
+      ]),
+      outside: [...this.outside.values()].map((o) => ({ ...o })),
+      seenCodes: this.seenCodes.snapshot(),
+    };
+  }
+
+  /** Becomes the state of `snapshot`; only on a fresh state, before any entry is applied. */
+  restore(snapshot: SiteStateSnapshot): void {
+    this.mode = snapshot.mode;
+    this.fireActive = snapshot.fireActive;
+    this.dataRefreshedAt = snapshot.dataRefreshedAt ?? undefined;
+    this.staleAlarmedFor = snapshot.staleAlarmedFor ?? undefined;
+    for (const [lane, list] of snapshot.temperatures) this.temperatures.set(lane, [...list]);
+    for (const [lane, reading] of snapshot.pendingRemeasures) this.pendingRemeasures.set(lane, reading);
+    for (const [lane, times] of snapshot.presentations) {
+      const recent = new RecentTimes(this.options.escortWindowMs);
+      recent.restore(times);
+      this.presentations.set(lane, recent);
+    }
+    for (const [id, direction, at] of snapshot.lastDirections)
+      this.lastDirections.set(SUBJECT_IDS.indexOf(id), direction, at);
+    for (const [id, times] of snapshot.householdExits)
+      this.householdExitTimes.restore(HOUSEHOLD_IDS.indexOf(id), times);
+    for (const o of snapshot.outside) this.outside.set(o.personId, { ...o });
+    this.seenCodes.restore(snapshot.seenCodes);
   }
 
   /** The rules' view of one lane. Cached per lane; every read reflects the current state. */

@@ -10,6 +10,7 @@
  */
 export class DenseIds {
   private readonly indices = new Map<string, number>();
+  private readonly ids: string[] = [];
 
   /** How many ids have an index: every index is below this. */
   get size(): number {
@@ -22,8 +23,14 @@ export class DenseIds {
     if (index === undefined) {
       index = this.indices.size;
       this.indices.set(id, index);
+      this.ids.push(id);
     }
     return index;
+  }
+
+  /** The id an index was given to. */
+  idAt(index: number): string | undefined {
+    return this.ids[index];
   }
 
   /** The id's index, or undefined when it never had one; never gives out an index. */
