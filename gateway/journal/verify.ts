@@ -48,8 +48,9 @@ export interface VerifyResult {
   ok: boolean;
   /** Rows checked. */
   checked: number;
-  /** The last row's seq (0 when there are none). */
+  /** The last row's seq (0 when there are none), and its hash (the genesis hash then). */
   lastSeq: number;
+  lastHash: string;
   /** At most `maxProblems`; `ok` is false whenever there is at least one. */
   problems: JournalProblem[];
   /** Rows whose payload retention purged, their hash checked through the kept digest. */
@@ -63,6 +64,12 @@ export interface VerifyOptions {
   maxProblems?: number;
   /** Rows per page; default 1000. */
   pageSize?: number;
+  /**
+   * Start after this row, taken as verified (verified-mark.ts): only the rows after it and the
+   * head are checked. A purged row without its digest after the mark is not told from one
+   * before the digest format began.
+   */
+  after?: { seq: number; hash: string };
 }
 
 interface RawRow {
@@ -80,7 +87,15 @@ export function verifyJournal(db: Db, options: VerifyOptions = {}): VerifyResult
   const maxProblems = options.maxProblems ?? 1000;
   const pageSize = options.pageSize ?? 1000;
   if (!tableExists(db, 'journal'))
-    return { ok: true, checked: 0, lastSeq: 0, problems: [], purged: 0, purgedUnchecked: 0 };
+    return {
+      ok: true,
+      checked: 0,
+      lastSeq: 0,
+      lastHash: GENESIS_HASH,
+      problems: [],
+      purged: 0,
+      purgedUnchecked: 0,
+    };
   const problems: JournalProblem[] = [];
   const report = (seq: number, kind: JournalProblemKind, message: string) => {
     if (problems.length < maxProblems) problems.push({ seq, kind, message });
@@ -92,10 +107,14 @@ export function verifyJournal(db: Db, options: VerifyOptions = {}): VerifyResult
 
   return db.transaction((): VerifyResult => {
     let checked = 0;
-    let previous = { seq: 0, hash: GENESIS_HASH };
+    let previous = options.after ?? { seq: 0, hash: GENESIS_HASH };
     const tally: Tally = { purged: 0, purgedUnchecked: 0, digestFormatSeen: false };
     const cutoffs = readPurgeCutoffs(db);
-    for (let rows = page.all(0, pageSize); rows.length > 0; rows = page.all(previous.seq, pageSize)) {
+    for (
+      let rows = page.all(previous.seq, pageSize);
+      rows.length > 0;
+      rows = page.all(previous.seq, pageSize)
+    ) {
       for (const row of rows) {
         checkRow(row, previous, report, cutoffs, tally);
         previous = { seq: row.seq, hash: row.hash };
@@ -105,7 +124,15 @@ export function verifyJournal(db: Db, options: VerifyOptions = {}): VerifyResult
     }
     checkHead(readHead(db), previous, checked, report);
     const { purged, purgedUnchecked } = tally;
-    return { ok: problems.length === 0, checked, lastSeq: previous.seq, problems, purged, purgedUnchecked };
+    return {
+      ok: problems.length === 0,
+      checked,
+      lastSeq: previous.seq,
+      lastHash: previous.hash,
+      problems,
+      purged,
+      purgedUnchecked,
+    };
   })();
 }
 
@@ -223,7 +250,8 @@ function checkHead(
   report: Report,
 ): void {
   if (head === undefined) {
-    if (checked > 0) report(last.seq, 'head_mismatch', 'journal_head is missing but the journal has rows');
+    if (checked > 0 || last.seq > 0)
+      report(last.seq, 'head_mismatch', 'journal_head is missing but the journal has rows');
     return;
   }
   if (head.seq !== last.seq) {

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait-for.js';
 import { ScratchSite } from './helpers/cli.js';
 
 describe('gatewarden start on a journal that fails verification', () => {
@@ -43,6 +44,34 @@ describe('gatewarden start on a journal that fails verification', () => {
       .filter((e) => e.type === 'alarm');
     expect(alarms).toHaveLength(1);
     expect(alarms[0].payload).toMatchObject({
+      code: 'JOURNAL_TAMPERED',
+      severity: 'critical',
+      detail: { problems: 1, firstSeq: 2 },
+    });
+  });
+
+  it("finds a row edited before the last start's verified mark, in the background, with the same alarm", async () => {
+    const first = await site.start();
+    expect((await first.stop()).stderr).toMatch(/journal verified/);
+    edit("UPDATE journal SET payload = replace(payload, 'new case nearby', 'drill') WHERE seq = 2");
+    const alarms = () =>
+      site
+        .run(['journal', 'tail', '--type', 'alarm', '--json'])
+        .stdout.trim()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line))
+        .filter((e) => e.type === 'alarm');
+    const running = await site.start();
+    let found: ReturnType<typeof alarms> = [];
+    await waitFor("the background verification's alarm", () => {
+      found = alarms();
+      return found.length > 0;
+    });
+    const stopped = await running.stop();
+    expect(stopped.stderr).toMatch(/"after":\d+.*journal verified/);
+    expect(found).toHaveLength(1);
+    expect(found[0].payload).toMatchObject({
       code: 'JOURNAL_TAMPERED',
       severity: 'critical',
       detail: { problems: 1, firstSeq: 2 },

@@ -5,7 +5,9 @@ import { DutyWatch } from '../../duty/duty-watch.js';
 import { GatewardenError } from '../../errors.js';
 import { checkFreshness } from '../../freshness/freshness-watch.js';
 import { RetentionWatch } from '../../journal/retention-watch.js';
-import { verifyJournal } from '../../journal/verify.js';
+import { readVerifiedMark, writeVerifiedMark } from '../../journal/verified-mark.js';
+import { type VerifyResult, verifyJournal } from '../../journal/verify.js';
+import { verifyInBackground } from '../../journal/verify-worker.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
 import { PatrolWatch } from '../../patrol/patrol-watch.js';
 import type { Site } from '../../site.js';
@@ -28,11 +30,17 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
     site: site.config.site.id,
     ...(site.config.log.file ? { file: site.config.log.file } : {}),
   });
+  let verification: ReturnType<typeof checkJournal>;
   try {
-    checkJournal(site, log);
-    const replayed = site.checkpoint.start();
+    verification = checkJournal(site, log);
+    const rebuilt = site.checkpoint.start();
     site.registrySnapshot();
-    log.info({ replayed, mode: site.checkpoint.mode }, 'state rebuilt from the journal');
+    if (rebuilt.snapshotIgnored !== undefined)
+      log.warn(
+        { why: rebuilt.snapshotIgnored },
+        'checkpoint snapshot not used: the whole journal was replayed',
+      );
+    log.info({ ...rebuilt, mode: site.checkpoint.mode }, 'state rebuilt from the journal');
   } catch (err) {
     site.close();
     throw err;
@@ -63,6 +71,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
   // Counting scans every person's row (~60 ms at 100,000): only after the first decision may come.
   const counts = site.registry.counts();
   log.info({ persons: counts.persons, credentials: counts.credentials }, 'registry');
+  verification.background?.();
   // Retention (docs/journal.md): now, then daily; a purge of a large backlog waits for no pass.
   const retention = new RetentionWatch({ site, log: childLogger(log, 'retention') });
   retention.start();
@@ -85,6 +94,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
     () =>
       guard(loopLog, () => {
         site.checkpoint.catchUp();
+        site.checkpoint.saveSnapshot();
         devices.follow();
         mqtt.follow();
         api?.follow();
@@ -112,6 +122,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
         mqtt.stop().catch((err: unknown) => log.error({ err }, 'MQTT did not stop cleanly')),
         api?.close().catch((err: unknown) => log.error({ err }, 'the API did not stop cleanly')),
       ]).finally(() => {
+        guard(loopLog, () => site.checkpoint.saveSnapshot(true));
         site.close();
         log.info({ signal }, 'gateway stopped');
         resolve();
@@ -161,13 +172,34 @@ function guard(log: Logger, job: () => unknown): void {
  * A journal whose chain is broken is reported and journaled as an alarm; the gateway still
  * starts, since refusing every pass would lock people in. A journal that cannot take appends at
  * all (head behind the rows) stops the start: no decision could be made durable.
+ *
+ * Before the first decision only the rows after the last start's mark (verified-mark.ts) and
+ * the head are checked, so start-up does not grow with the journal; the whole chain is then
+ * verified in a worker thread (`background`), with the same alarm if an older row was edited.
  */
-function checkJournal(site: Site, log: Logger): void {
-  const result = verifyJournal(site.db);
+function checkJournal(site: Site, log: Logger): { background?: () => void } {
+  const mark = readVerifiedMark(site.db);
+  const result = verifyJournal(site.db, mark === undefined ? {} : { after: mark });
   if (result.ok) {
-    log.info({ entries: result.checked }, 'journal verified');
-    return;
+    log.info({ entries: result.checked, after: mark?.seq ?? 0 }, 'journal verified');
+    writeVerifiedMark(site.db, { seq: result.lastSeq, hash: result.lastHash }, site.now());
+    if (mark === undefined) return {};
+    return { background: () => verifyWhole(site, log) };
   }
+  tampered(site, log, result);
+  return {};
+}
+
+function verifyWhole(site: Site, log: Logger): void {
+  verifyInBackground(site.db.name)
+    .then((whole) => {
+      if (whole.ok) log.info({ entries: whole.checked }, 'whole journal verified');
+      else if (site.db.open) tampered(site, log, whole);
+    })
+    .catch((err: unknown) => log.error({ err }, 'the whole journal could not be verified'));
+}
+
+function tampered(site: Site, log: Logger, result: VerifyResult): void {
   log.error({ problems: result.problems.slice(0, 10) }, 'journal verification failed');
   if (result.problems.some((p) => p.kind === 'head_mismatch')) {
     throw new GatewardenError(
