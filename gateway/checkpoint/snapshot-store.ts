@@ -16,6 +16,8 @@ import { type SiteStateSnapshot, STATE_SNAPSHOT_FORMAT } from './state-snapshot.
  * otherwise be taken on trust.
  */
 export const SNAPSHOT_EVERY = 10_000;
+/** A due snapshot waits for this much quiet in the journal (checkpoint.ts `saveSnapshot`). */
+export const SNAPSHOT_QUIET_MS = 2000;
 
 export interface StoredSnapshot {
   seq: number;

@@ -118,3 +118,40 @@ describe('checkpoint snapshots at start', () => {
     expect(store.load()).toEqual({ none: true });
   });
 });
+
+describe('when a due snapshot is saved', () => {
+  it('waits for quiet in the journal, but not past five times its interval', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-snapshot-quiet-'));
+    const db = openDatabase(join(dir, 'gatewarden.db'));
+    try {
+      let clock = NOW;
+      const cp = new Checkpoint({
+        journal: Journal.open(db),
+        layout,
+        registry: () => registry,
+        policy,
+        initialMode: 'closed',
+        timezone: 'Asia/Shanghai',
+        returnWithinMs: 4 * 3600_000,
+        now: () => clock,
+        snapshots: { db, key: KEY, every: 2, quietMs: 2000 },
+      });
+      cp.start();
+      const reading = () => cp.reading('ped-out', { at: clock, celsius: 36.6, mask: true }, 'test');
+      reading();
+      reading();
+      expect(cp.saveSnapshot()).toBe(false); // due, but the journal was written just now
+      clock += 1999;
+      expect(cp.saveSnapshot()).toBe(false);
+      clock += 1;
+      expect(cp.saveSnapshot()).toBe(true);
+      for (let i = 0; i < 9; i++) reading();
+      expect(cp.saveSnapshot()).toBe(false); // 9 due, below five times 2
+      reading();
+      expect(cp.saveSnapshot()).toBe(true); // 10 due: saved however busy
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
