@@ -1,14 +1,11 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { SAM_BAUD_RATES } from '../../drivers/idcard/messages.js';
-import { sleep, systemClock } from '../../drivers/shared/clock.js';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { CONTROL_HELP, runControl } from '../idcard/controls.js';
 import { IdCardSimulator } from '../idcard/simulator.js';
-import { OwnedListeners } from '../shared/owned-listeners.js';
 import { seededRandom } from '../shared/random.js';
-import { runLines } from './line-source.js';
-import { integerIn } from './serial-console.js';
+import { integerIn, runSerialConsole } from './serial-console.js';
 
 /**
  * `gatewarden-sim idcard`: a resident ID-card reader (SAM, GA 467 framing, protocols.md §2) on
@@ -75,44 +72,19 @@ async function runIdcard(options: IdcardOptions): Promise<void> {
     processing: { readMs: options.readMs },
     ...(options.seed === undefined ? {} : { random: seededRandom(options.seed) }),
   });
-  const listeners = new OwnedListeners();
-  listeners.on(sim, 'link', (state, error) => print(`link ${state}${error ? ` ${error.message}` : ''}`));
-  listeners.on(sim.model, 'read', ({ index }) => print(`read ${index}`));
+  sim.model.on('read', ({ index }) => print(`read ${index}`));
   if (options.place !== undefined) {
     const placed = runControl(sim.model, `place ${options.place}`).output;
     if (placed.startsWith('error: ')) throw new Error(`--place: ${placed.slice('error: '.length)}`);
     print(placed);
   }
-  let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => {
-    stopping ??= (async () => {
-      listeners.dispose();
-      await sim.stop();
-    })();
-    return stopping;
-  };
-  const onSignal = (): void => {
-    void shutdown().then(() => process.exit(0));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  await sim.start();
-  print(`ready idcard port ${options.port} baud ${options.baud} deck ${sim.model.deck.length}`);
-  const input = { input: process.stdin, output: process.stdout, prompt: 'idcard> ' };
-  await runLines(
-    options.script === undefined ? input : { ...input, script: options.script },
-    async (line) => {
-      const result = runControl(sim.model, line);
-      if (result.output.startsWith('error:')) process.stderr.write(`${result.output}\n`);
-      else print(result.output);
-      if (result.waitMs !== undefined) await sleep(systemClock, result.waitMs);
-      return result.quit ? 'quit' : undefined;
-    },
-  );
-  await shutdown();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.exit(0);
+  await runSerialConsole({
+    sim,
+    ready: `ready idcard port ${options.port} baud ${options.baud} deck ${sim.model.deck.length}`,
+    prompt: 'idcard> ',
+    ...(options.script === undefined ? {} : { script: options.script }),
+    control: async (line) => runControl(sim.model, line),
+  });
 }
 
 function baudRate(value: string): number {
