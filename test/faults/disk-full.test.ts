@@ -22,6 +22,7 @@ import { PtyPair } from '../../simulators/shared/pty-pair.js';
 import { freePort } from '../../simulators/site/ports.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { ROOT, ScratchSite } from '../integration/helpers/cli.js';
+import { addTasmotaStrike, STRIKE_PASSWORD } from '../integration/helpers/tasmota-strike.js';
 import { canUnshareMounts, NamespacedGateway } from './namespaced-gateway.js';
 
 const RESIDENTS = join(ROOT, 'test/fixtures/registry/residents.csv');
@@ -43,28 +44,14 @@ scanners:
 journalOutage: { maxHeldEntries: 4, retrySeconds: 1 }
 `);
   cleanups.push(() => site.dispose());
-  const yaml = readFileSync(site.config, 'utf8')
-    .replace(/\n {4}port: 0\n/, `\n    port: ${brokerPort}\n`)
-    .replace(
-      '\nmqtt:\n',
-      '\nmqtt:\n  devices:\n    - { convention: tasmota, id: north-strike, lane: north-ped-in, kind: relay, topic: north_strike }\n',
-    );
-  writeFileSync(site.config, yaml);
-  const passwordFile = join(site.dir, 'relay.pw');
-  writeFileSync(passwordFile, 'relay-secret\n', { mode: 0o600 });
-  const relayUser = [
-    'north-strike',
-    '--role',
-    'device',
-    '--device',
-    'north_strike',
-    '--convention',
-    'tasmota',
-  ];
+  writeFileSync(
+    site.config,
+    readFileSync(site.config, 'utf8').replace(/\n {4}port: 0\n/, `\n    port: ${brokerPort}\n`),
+  );
+  addTasmotaStrike(site);
   for (const args of [
     ['registry', 'import', RESIDENTS, '--roster', 'residents'],
     ['mode', 'set', 'open', '--reason', 'test: no temperature screening'],
-    ['mqtt', 'user', 'add', ...relayUser, '--password-file', passwordFile],
   ]) {
     const r = site.run(args);
     expect(r.status, r.stderr).toBe(0);
@@ -118,7 +105,7 @@ describe.skipIf(!canUnshareMounts())('disk full on the data directory', () => {
         url: `mqtt://127.0.0.1:${brokerPort}`,
         clientId: 'north-strike',
         username: 'north-strike',
-        password: 'relay-secret',
+        password: STRIKE_PASSWORD,
       },
       topic: 'north_strike',
     });

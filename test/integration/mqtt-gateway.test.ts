@@ -21,6 +21,7 @@ import { ROOT, ScratchSite } from './helpers/cli.js';
 const RESIDENTS = join(ROOT, 'test/fixtures/registry/residents.csv');
 
 import { type Mosquitto, startMosquitto } from './helpers/mosquitto.js';
+import { addTasmotaStrike, STRIKE_PASSWORD } from './helpers/tasmota-strike.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -237,31 +238,7 @@ describe('MQTT in the running gateway', () => {
     const port = await freePort();
     const { pair, yaml } = await scannerCable();
     const site = siteWith(port, undefined, 'north', yaml);
-    // The device list goes under the mqtt section the default configuration has.
-    writeFileSync(
-      site.config,
-      readFileSync(site.config, 'utf8').replace(
-        '\nmqtt:\n',
-        '\nmqtt:\n  devices:\n    - { convention: tasmota, id: north-strike, lane: north-ped-in, kind: relay, topic: north_strike }\n',
-      ),
-    );
-    const passwordFile = join(site.dir, 'relay.pw');
-    writeFileSync(passwordFile, 'relay-secret\n', { mode: 0o600 });
-    const added = site.run([
-      'mqtt',
-      'user',
-      'add',
-      'north-strike',
-      '--role',
-      'device',
-      '--device',
-      'north_strike',
-      '--convention',
-      'tasmota',
-      '--password-file',
-      passwordFile,
-    ]);
-    expect(added.status, added.stderr).toBe(0);
+    addTasmotaStrike(site);
     const scanner = await runWithScanner(site, pair);
 
     const relay = new TasmotaRelaySimulator({
@@ -269,7 +246,7 @@ describe('MQTT in the running gateway', () => {
         url: `mqtt://127.0.0.1:${port}`,
         clientId: 'north-strike',
         username: 'north-strike',
-        password: 'relay-secret',
+        password: STRIKE_PASSWORD,
       },
       topic: 'north_strike',
     });
