@@ -19,8 +19,13 @@ import { RegistrySnapshot } from '../gateway/registry/snapshot.js';
 import type { Decision, Policy } from '../gateway/rules/types.js';
 import { reportFigure } from './figures.js';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: { entries: { type: 'string', default: '100000' }, persons: { type: 'string', default: '20000' } },
+});
 const ENTRIES = Number(values.entries);
+/** Distinct persons the decisions are of (households: about one for three). */
+const PERSONS = Number(values.persons);
+const HOUSEHOLDS = Math.max(1, Math.round(PERSONS * 0.35));
 const T0 = Date.UTC(2022, 3, 10, 2);
 
 function decisionPayload(i: number): AppendItem {
@@ -30,7 +35,12 @@ function decisionPayload(i: number): AppendItem {
       i % 5 === 0
         ? [{ effect: 'deny', code: 'TEMPERATURE_REQUIRED' }]
         : [{ effect: 'grant', code: 'RESIDENT' }],
-    subject: { kind: 'person', id: `p-${i % 20000}`, personKind: 'resident', householdId: `h-${i % 7000}` },
+    subject: {
+      kind: 'person',
+      id: `p-${i % PERSONS}`,
+      personKind: 'resident',
+      householdId: `h-${i % HOUSEHOLDS}`,
+    },
     direction: i % 2 ? 'in' : 'out',
     actions: [{ type: 'unlock', durationMs: 5000 }],
   };
@@ -44,7 +54,7 @@ function decisionPayload(i: number): AppendItem {
         at,
         laneId: i % 2 ? 'ped-in' : 'ped-out',
         shift: 'day',
-        credential: { kind: 'card', value: (0x10000000 + (i % 20000)).toString(16) },
+        credential: { kind: 'card', value: (0x10000000 + (i % PERSONS)).toString(16) },
       },
       decision,
     },
@@ -110,7 +120,7 @@ try {
   const { replayed } = checkpoint.start();
   const replayMs = performance.now() - t;
 
-  // A start from a snapshot taken at the last entry: the state of 20,000 persons and 7,000
+  // A start from a snapshot taken at the last entry: the state of PERSONS persons and their
   // households read back and checked, nothing replayed.
   t = performance.now();
   checkpoint.saveSnapshot(true);
@@ -159,7 +169,7 @@ try {
     bench,
     figure: 'start from a checkpoint snapshot at the last entry, ms',
     value: +snapshotStartMs.toFixed(1),
-    note: `state of 20,000 persons and 7,000 households, ${(snapshotBytes / 1e6).toFixed(1)} MB of JSON; saving it took ${snapshotSaveMs.toFixed(0)} ms`,
+    note: `state of ${PERSONS.toLocaleString('en-US')} persons and ${HOUSEHOLDS.toLocaleString('en-US')} households, ${(snapshotBytes / 1e6).toFixed(1)} MB of JSON; saving it took ${snapshotSaveMs.toFixed(0)} ms`,
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });
