@@ -1,18 +1,11 @@
 import type { Db } from '../db.js';
-import type { Direction, GateKind, LaneKind, SiteMode } from '../domain/model.js';
+import type { SiteMode } from '../domain/model.js';
 import { GatewardenError } from '../errors.js';
 import type { JournalEntry } from '../journal/events.js';
 import type { AppendItem, Journal } from '../journal/journal.js';
 import { normaliseCredentialValue } from '../registry/credential-value.js';
 import { decide } from '../rules/decide.js';
-import type {
-  Decision,
-  GateRef,
-  PassRequest,
-  Policy,
-  RegistryView,
-  TemperatureReading,
-} from '../rules/types.js';
+import type { Decision, PassRequest, Policy, RegistryView, TemperatureReading } from '../rules/types.js';
 import { shiftAt } from '../util/site-time.js';
 import {
   DEFAULT_HELD_POLICY,
@@ -22,20 +15,11 @@ import {
   type OutageEvent,
 } from './held-entries.js';
 import { remeasureMark, withRemeasureMark } from './remeasure.js';
+import { gateRef, type SiteLayout } from './site-layout.js';
 import { type LaneRef, SiteState, type SiteStateOptions } from './site-state.js';
-import { foldFingerprint, SNAPSHOT_EVERY, SNAPSHOT_QUIET_MS, SnapshotStore } from './snapshot-store.js';
+import { foldFingerprint, SnapshotSchedule, SnapshotStore } from './snapshot-store.js';
 
-export interface SiteLayout {
-  gates: readonly {
-    id: string;
-    primary: boolean;
-    /** Absent: perimeter. A building gate needs `building`; `unit` makes it one unit's door. */
-    kind?: GateKind;
-    building?: string;
-    unit?: string;
-    lanes: readonly { id: string; kind: LaneKind; direction: Direction }[];
-  }[];
-}
+export type { SiteLayout } from './site-layout.js';
 
 export interface CheckpointOptions {
   journal: Journal;
@@ -118,10 +102,7 @@ export class Checkpoint {
   /** The last journal seq folded into the state, and that entry's hash. */
   private applied = 0;
   private appliedHash = '';
-  private readonly snapshots: SnapshotStore | undefined;
-  private snapshotSeq = 0;
-  /** options.now() when the last entry was folded in. */
-  private foldedAt = Number.NEGATIVE_INFINITY;
+  private readonly snapshots: SnapshotSchedule | undefined;
 
   constructor(private readonly options: CheckpointOptions) {
     for (const [i, gate] of options.layout.gates.entries()) {
@@ -139,8 +120,9 @@ export class Checkpoint {
     };
     this.state = new SiteState(fold);
     if (options.snapshots !== undefined && !options.dryRun) {
-      const { db, key } = options.snapshots;
-      this.snapshots = new SnapshotStore(db, key, foldFingerprint({ ...fold }));
+      const { db, key, every, quietMs } = options.snapshots;
+      const store = new SnapshotStore(db, key, foldFingerprint({ ...fold }));
+      this.snapshots = new SnapshotSchedule(store, { every, quietMs });
     }
     this.held = new HeldEntries({
       journal: options.journal,
@@ -154,11 +136,11 @@ export class Checkpoint {
    * from the whole journal.
    */
   start(): StartResult {
-    const loaded = this.snapshots?.load();
+    const loaded = this.snapshots?.store.load();
     if (loaded !== undefined && 'found' in loaded) {
       this.state.restore(loaded.found.state);
       this.applied = loaded.found.seq;
-      this.snapshotSeq = loaded.found.seq;
+      this.snapshots?.saved(loaded.found.seq);
       this.options.onRestore?.(loaded.found.seq);
       return { replayed: this.catchUp(), fromSnapshot: loaded.found.seq };
     }
@@ -177,16 +159,12 @@ export class Checkpoint {
    * from a timer, not from a decision. Returns whether it saved.
    */
   saveSnapshot(force = false): boolean {
-    const settings = this.options.snapshots;
-    if (this.snapshots === undefined || settings === undefined) return false;
+    const snapshots = this.snapshots;
+    if (snapshots === undefined) return false;
     this.catchUp();
-    if (!this.held.settled || this.applied === 0) return false;
-    const due = this.applied - this.snapshotSeq;
-    const every = settings.every ?? SNAPSHOT_EVERY;
-    const quiet = this.options.now() - this.foldedAt >= (settings.quietMs ?? SNAPSHOT_QUIET_MS);
-    if (due === 0 || (!force && (due < every || (!quiet && due < 5 * every)))) return false;
-    this.snapshots.save(this.applied, this.appliedHash, this.state.snapshot(), this.options.now());
-    this.snapshotSeq = this.applied;
+    if (!this.held.settled || !snapshots.due(this.applied, this.options.now(), force)) return false;
+    snapshots.store.save(this.applied, this.appliedHash, this.state.snapshot(), this.options.now());
+    snapshots.saved(this.applied);
     return true;
   }
 
@@ -205,7 +183,7 @@ export class Checkpoint {
       this.options.onEntry?.(entry);
       n++;
     }
-    if (n > 0) this.foldedAt = this.options.now();
+    if (n > 0) this.snapshots?.folded(this.options.now());
     return n;
   }
 
@@ -379,24 +357,4 @@ function unrecorded<T extends JournalEntry['type']>(
   payload: JournalEntry<T>['payload'],
 ): JournalEntry<T> {
   return { seq: 0, at, type, payload, hash: '', prevHash: '' };
-}
-
-/** The rules' view of a configured gate; a building gate without its building is refused (the config schema says so first). */
-function gateRef(gate: SiteLayout['gates'][number], index: number): GateRef {
-  if (gate.kind === undefined || gate.kind === 'perimeter') return { id: gate.id, primary: gate.primary };
-  if (gate.building === undefined || gate.primary) {
-    throw new GatewardenError('CONFIG_INVALID', `building gate "${gate.id}" is invalid`, {
-      problems: [
-        gate.building === undefined
-          ? {
-              field: `gates.${index}.building`,
-              message: 'a building gate needs the building it is the entrance of',
-            }
-          : { field: `gates.${index}.primary`, message: 'a building gate cannot be primary' },
-      ],
-    });
-  }
-  const entrance =
-    gate.unit === undefined ? { building: gate.building } : { building: gate.building, unit: gate.unit };
-  return { id: gate.id, kind: 'building', primary: false, entrance };
 }

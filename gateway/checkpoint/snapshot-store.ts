@@ -114,3 +114,40 @@ export function foldFingerprint(settings: Record<string, number | string | undef
   const keys = Object.keys(settings).sort();
   return JSON.stringify([STATE_SNAPSHOT_FORMAT, ...keys.map((k) => [k, settings[k] ?? null])]);
 }
+
+/**
+ * When the checkpoint saves (checkpoint.ts `saveSnapshot`): `every` entries after the last
+ * snapshot, once the journal has been quiet for `quietMs` (saving serialises the whole state),
+ * or five times `every` whatever the traffic; with `force`, after any new entry.
+ */
+export class SnapshotSchedule {
+  private seq = 0;
+  private foldedAt = Number.NEGATIVE_INFINITY;
+  private readonly every: number;
+  private readonly quietMs: number;
+
+  constructor(
+    readonly store: SnapshotStore,
+    options: { every?: number | undefined; quietMs?: number | undefined } = {},
+  ) {
+    this.every = options.every ?? SNAPSHOT_EVERY;
+    this.quietMs = options.quietMs ?? SNAPSHOT_QUIET_MS;
+  }
+
+  /** An entry was folded in at `now`. */
+  folded(now: number): void {
+    this.foldedAt = now;
+  }
+
+  /** A snapshot at `seq` is stored (saved, or restored at start). */
+  saved(seq: number): void {
+    this.seq = seq;
+  }
+
+  due(applied: number, now: number, force: boolean): boolean {
+    const since = applied - this.seq;
+    if (since <= 0) return false;
+    if (force) return true;
+    return since >= this.every && (now - this.foldedAt >= this.quietMs || since >= 5 * this.every);
+  }
+}
