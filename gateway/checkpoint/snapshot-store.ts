@@ -60,14 +60,6 @@ export class SnapshotStore {
     db.exec(SCHEMA);
   }
 
-  /** The seq of the snapshot kept now, or 0. */
-  storedSeq(): number {
-    const row = this.db
-      .prepare<[], { seq: number }>('SELECT seq FROM checkpoint_snapshot WHERE id = 1')
-      .get();
-    return row?.seq ?? 0;
-  }
-
   save(seq: number, hash: string, state: SiteStateSnapshot, at: number): void {
     const text = JSON.stringify(state);
     this.db

@@ -2,25 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Checkpoint, type SiteLayout } from '../../gateway/checkpoint/checkpoint.js';
+import type { Checkpoint } from '../../gateway/checkpoint/checkpoint.js';
 import { type Db, openDatabase } from '../../gateway/db.js';
 import { Journal } from '../../gateway/journal/journal.js';
 import { verifyJournal } from '../../gateway/journal/verify.js';
 import type { Decision } from '../../gateway/rules/types.js';
-import { NOW, policy, registry } from '../helpers/world.js';
-
-const layout: SiteLayout = {
-  gates: [
-    {
-      id: 'north',
-      primary: true,
-      lanes: [
-        { id: 'ped-in', kind: 'pedestrian', direction: 'in' },
-        { id: 'ped-out', kind: 'pedestrian', direction: 'out' },
-      ],
-    },
-  ],
-};
+import { NOW } from '../helpers/world.js';
+import { worldCheckpoint } from '../helpers/world-checkpoint.js';
 
 const denies = (d: Decision) => d.reasons.filter((r) => r.effect === 'deny').map((r) => r.code);
 
@@ -35,16 +23,7 @@ describe('checkpoint state survives a restart', () => {
 
   const open = () => {
     db = openDatabase(join(dir, 'gatewarden.db'));
-    const checkpoint = new Checkpoint({
-      journal: Journal.open(db),
-      layout,
-      registry: () => registry,
-      policy,
-      initialMode: 'closed',
-      timezone: 'Asia/Shanghai',
-      returnWithinMs: 4 * 3600_000,
-      now: () => clock,
-    });
+    const checkpoint = worldCheckpoint(db, () => clock);
     checkpoint.start();
     return checkpoint;
   };

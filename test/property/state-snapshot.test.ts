@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoint, type SiteLayout } from '../../gateway/checkpoint/checkpoint.js';
+import type { Checkpoint } from '../../gateway/checkpoint/checkpoint.js';
 import type { SiteStateSnapshot } from '../../gateway/checkpoint/state-snapshot.js';
 import { type Db, openDatabase } from '../../gateway/db.js';
 import type { SiteMode } from '../../gateway/domain/model.js';
-import { Journal } from '../../gateway/journal/journal.js';
-import { NOW, policy, registry } from '../helpers/world.js';
+import { NOW, policy } from '../helpers/world.js';
+import { worldCheckpoint } from '../helpers/world-checkpoint.js';
 
 /**
  * The contract of checkpoint snapshots (gateway/checkpoint/snapshot-store.ts): a checkpoint
@@ -18,18 +18,6 @@ import { NOW, policy, registry } from '../helpers/world.js';
  * SQLite file, through the checkpoint's own API.
  */
 
-const layout: SiteLayout = {
-  gates: [
-    {
-      id: 'north',
-      primary: true,
-      lanes: [
-        { id: 'ped-in', kind: 'pedestrian', direction: 'in' },
-        { id: 'ped-out', kind: 'pedestrian', direction: 'out' },
-      ],
-    },
-  ],
-};
 const CARDS = [
   'c-res1',
   'c-res2',
@@ -94,17 +82,7 @@ describe('checkpoint snapshots', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const open = (db: Db, clock: { now: number }, snapshots: boolean) =>
-    new Checkpoint({
-      journal: Journal.open(db),
-      layout,
-      registry: () => registry,
-      policy,
-      initialMode: 'closed',
-      timezone: 'Asia/Shanghai',
-      returnWithinMs: 4 * 3600_000,
-      now: () => clock.now,
-      ...(snapshots ? { snapshots: { db, key: KEY } } : {}),
-    });
+    worldCheckpoint(db, () => clock.now, snapshots ? { snapshots: { db, key: KEY } } : {});
 
   const play = (cp: Checkpoint, clock: { now: number }, s: { action: Action; minutes: number }) => {
     clock.now += s.minutes * 60_000;

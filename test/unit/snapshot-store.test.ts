@@ -2,16 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Checkpoint, type SiteLayout } from '../../gateway/checkpoint/checkpoint.js';
+import type { Checkpoint } from '../../gateway/checkpoint/checkpoint.js';
 import { foldFingerprint, SnapshotStore } from '../../gateway/checkpoint/snapshot-store.js';
 import { type Db, openDatabase } from '../../gateway/db.js';
-import { Journal } from '../../gateway/journal/journal.js';
 import type { Policy } from '../../gateway/rules/types.js';
-import { NOW, policy, registry } from '../helpers/world.js';
+import { NOW, policy } from '../helpers/world.js';
+import { worldCheckpoint } from '../helpers/world-checkpoint.js';
 
-const layout: SiteLayout = {
-  gates: [{ id: 'north', primary: true, lanes: [{ id: 'ped-out', kind: 'pedestrian', direction: 'out' }] }],
-};
 const KEY = Buffer.alloc(32, 1);
 
 describe('checkpoint snapshots at start', () => {
@@ -20,15 +17,8 @@ describe('checkpoint snapshots at start', () => {
   let clock: number;
 
   const open = (options: { key?: Buffer; policy?: (mode: 'open' | 'closed' | 'lockdown') => Policy } = {}) =>
-    new Checkpoint({
-      journal: Journal.open(db),
-      layout,
-      registry: () => registry,
+    worldCheckpoint(db, () => clock, {
       policy: options.policy ?? policy,
-      initialMode: 'closed',
-      timezone: 'Asia/Shanghai',
-      returnWithinMs: 4 * 3600_000,
-      now: () => clock,
       snapshots: { db, key: options.key ?? KEY },
     });
   /** A reading and a resident out (#1, #2: a household exit, the quota's state), a snapshot, `more` readings. */
@@ -125,17 +115,7 @@ describe('when a due snapshot is saved', () => {
     const db = openDatabase(join(dir, 'gatewarden.db'));
     try {
       let clock = NOW;
-      const cp = new Checkpoint({
-        journal: Journal.open(db),
-        layout,
-        registry: () => registry,
-        policy,
-        initialMode: 'closed',
-        timezone: 'Asia/Shanghai',
-        returnWithinMs: 4 * 3600_000,
-        now: () => clock,
-        snapshots: { db, key: KEY, every: 2, quietMs: 2000 },
-      });
+      const cp = worldCheckpoint(db, () => clock, { snapshots: { db, key: KEY, every: 2, quietMs: 2000 } });
       cp.start();
       const reading = () => cp.reading('ped-out', { at: clock, celsius: 36.6, mask: true }, 'test');
       reading();
