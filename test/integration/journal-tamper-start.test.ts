@@ -41,7 +41,7 @@ describe('gatewarden start on a journal that fails verification', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line))
-      .filter((e) => e.type === 'alarm');
+      .filter((e) => e.type === 'alarm' && e.payload.code === 'JOURNAL_TAMPERED');
     expect(alarms).toHaveLength(1);
     expect(alarms[0].payload).toMatchObject({
       code: 'JOURNAL_TAMPERED',
@@ -61,7 +61,7 @@ describe('gatewarden start on a journal that fails verification', () => {
         .split('\n')
         .filter((line) => line !== '')
         .map((line) => JSON.parse(line))
-        .filter((e) => e.type === 'alarm');
+        .filter((e) => e.type === 'alarm' && e.payload.code === 'JOURNAL_TAMPERED');
     const running = await site.start();
     let found: ReturnType<typeof alarms> = [];
     await waitFor("the background verification's alarm", () => {

@@ -41,6 +41,7 @@ const UNTIL_MS = Number.POSITIVE_INFINITY;
 /** As scenario.test.ts: the plan's 60 scenario hours in 15 s, less than the actions take themselves. */
 const SPEED = 14_400;
 const MESSAGES_WAIT_MS = 15_000;
+const GATHER_ATTEMPTS = 4;
 const MINUTE_MS = 60_000;
 /** Faults go where the plan is busiest: the morning of day 2 (or the start, for a shorter plan). */
 const BUSY_FROM_MS = 24 * 3600_000;
@@ -282,7 +283,28 @@ async function commandCentre(url: string, into: { topic: string; payload: string
   return client;
 }
 
+/**
+ * What the site shows, as one consistent picture: the gateway keeps journaling while it is read
+ * (its duty watch raises CHECKPOINT_UNATTENDED on its own 30-s tick when nobody logged in to the
+ * shift, whenever that falls), so everything is gathered between two reads of the journal and
+ * gathered again until nothing was appended in between.
+ */
 async function gather(
+  site: PlayedSite,
+  messages: { topic: string; payload: string }[],
+  firstShift: { date: string; shift: string } | undefined,
+  subscribedAfter: number,
+): Promise<Seen> {
+  for (let attempt = 1; attempt <= GATHER_ATTEMPTS; attempt++) {
+    const seen = await gatherOnce(site, messages, firstShift, subscribedAfter);
+    if (lastSeq(site) === seen.journal.at(-1)?.seq) return seen;
+  }
+  throw new Error(
+    `the journal grew during each of ${GATHER_ATTEMPTS} attempts to gather what the site shows`,
+  );
+}
+
+async function gatherOnce(
   site: PlayedSite,
   messages: { topic: string; payload: string }[],
   firstShift: { date: string; shift: string } | undefined,
@@ -307,10 +329,21 @@ async function gather(
     const got = new Set(messages.map((m) => seqOf(m.payload)));
     return wanted.every((seq) => got.has(seq));
   }, MESSAGES_WAIT_MS);
-  const influx: Record<string, Record<string, unknown>[]> = {};
-  const measurements = await influxd.series('SHOW MEASUREMENTS', SITE_INFLUX_DATABASE);
-  for (const { name } of measurements as { name: string }[])
-    influx[name] = await influxd.series(`SELECT * FROM "${name}"`, SITE_INFLUX_DATABASE);
+  const readInflux = async () => {
+    const points: Record<string, Record<string, unknown>[]> = {};
+    const measurements = await influxd.series('SHOW MEASUREMENTS', SITE_INFLUX_DATABASE);
+    for (const { name } of measurements as { name: string }[])
+      points[name] = await influxd.series(`SELECT * FROM "${name}"`, SITE_INFLUX_DATABASE);
+    return points;
+  };
+  // The sink may still be writing the newest entries: wait (as long as for the messages) until
+  // every pass, refusal and alarm read is there, then judge what is.
+  const expectedPoints = journal.filter((r) => r.type === 'decision' || r.type === 'alarm').length;
+  let influx = await readInflux();
+  for (const deadline = Date.now() + MESSAGES_WAIT_MS; Date.now() < deadline; influx = await readInflux()) {
+    if ((influx.pass?.length ?? 0) + (influx.alarm?.length ?? 0) >= expectedPoints) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const last = await shiftReport(site);
   const reports = [last];
   if (firstShift !== undefined && (firstShift.date !== last.date || firstShift.shift !== last.shift))
