@@ -12,6 +12,7 @@ import { DIRECTIONS, GATE_KINDS, LANE_KINDS, SITE_MODES, type SiteMode } from '.
 import { LOG_LEVELS } from '../gateway/logging.js';
 import { REGISTRY_VIEWS } from '../gateway/registry/view-choice.js';
 import type { Policy } from '../gateway/rules/types.js';
+import { isTimeZone } from '../gateway/util/site-time.js';
 import { apiSchema } from './api-schema.js';
 import { camerasSchema } from './cameras-schema.js';
 import {
@@ -42,15 +43,6 @@ const localizedName = z.strictObject({
   zh: z.string().min(1).describe('Chinese name, shown on gate displays and the dashboard.'),
   en: z.string().min(1).describe('English name.'),
 });
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const siteSchema = z.strictObject({
   id: slug.describe('Site id (a slug): names the site in topics, telemetry and reports.'),

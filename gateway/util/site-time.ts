@@ -1,10 +1,11 @@
 import type { ShiftId } from '../domain/model.js';
 import { GatewardenError } from '../errors.js';
+import { type ZoneOffsets, zoneOffsets } from './zone/zone-offsets.js';
 
 /**
  * Site time: the community's wall clock in its IANA time zone, for duty shifts and reports.
  * Instants everywhere else are epoch ms (UTC). Pure functions; the only state is a cache of
- * one `Intl.DateTimeFormat` per zone (constructing one costs far more than using it).
+ * zone's offsets (zone/zone-offsets.ts: the system's tz database, else ICU).
  *
  * Shifts (plan 6 §3.2), local time: day 08:00–17:00, evening 17:00–20:00, night 20:00–08:00.
  * Each is half-open (08:00 belongs to the day shift). The night shift of date D runs from
@@ -44,51 +45,40 @@ const EVENING_START_MIN = minuteOfDay(SHIFT_STARTS.evening);
 const NIGHT_START_MIN = minuteOfDay(SHIFT_STARTS.night);
 const DAY_MS = 86_400_000;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(tz: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(tz);
-  if (formatter === undefined) {
-    try {
-      formatter = new Intl.DateTimeFormat('en-US', {
-        timeZone: tz,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch (cause) {
-      throw new GatewardenError('CONFIG_INVALID', `unknown time zone "${tz}"`, {
-        cause,
-        problems: [{ field: 'timezone', message: 'an IANA time zone such as Asia/Shanghai' }],
-      });
-    }
-    formatters.set(tz, formatter);
-  }
-  return formatter;
+function offsetsOf(tz: string): ZoneOffsets {
+  const offsets = zoneOffsets(tz);
+  if (offsets === undefined)
+    throw new GatewardenError('CONFIG_INVALID', `unknown time zone "${tz}"`, {
+      problems: [{ field: 'timezone', message: 'an IANA time zone such as Asia/Shanghai' }],
+    });
+  return offsets;
 }
 
-/** Throws a CONFIG_INVALID GatewardenError when `tz` is not a time zone this runtime knows. */
+/** Throws a CONFIG_INVALID GatewardenError when `tz` is not a time zone this system knows. */
 export function assertTimeZone(tz: string): void {
-  formatterFor(tz);
+  offsetsOf(tz);
+}
+
+/** Whether `tz` is a time zone the system's tz database or the runtime knows. */
+export function isTimeZone(tz: string): boolean {
+  return zoneOffsets(tz) !== undefined;
 }
 
 export function localParts(at: number, tz: string): LocalParts {
-  const parts: LocalParts = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const part of formatterFor(tz).formatToParts(at)) {
-    if (part.type in parts) parts[part.type as keyof LocalParts] = Number(part.value);
-  }
-  return parts;
+  const wall = new Date(at + utcOffsetMs(at, tz));
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+  };
 }
 
 /** Site-time offset from UTC at `at`, in ms (e.g. +28_800_000 for Asia/Shanghai). */
 export function utcOffsetMs(at: number, tz: string): number {
-  const p = localParts(at, tz);
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return wall - (at - (((at % 1000) + 1000) % 1000));
+  return offsetsOf(tz).offsetMs(at);
 }
 
 /** The calendar date at `at` in site time. */
