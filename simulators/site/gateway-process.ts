@@ -33,11 +33,13 @@ const TAIL_LINES = 15;
  */
 const SEMI_SPACE_FLAG = '--max-semi-space-size=2';
 /**
- * As the `gatewarden` command's first line sets it: glibc otherwise gives each thread that
- * allocates (V8's compiler and GC helpers, libuv's pool) an arena of its own, and keeps what
- * they freed: ~8 MB of the resident set at 100,000 residents.
+ * As the `gatewarden` command's first line sets them. Two arenas: glibc otherwise gives each
+ * thread that allocates (V8's compiler and GC helpers, libuv's pool) an arena of its own, and
+ * keeps what they freed: ~8 MB of the resident set at 100,000 residents. A fixed trim threshold
+ * of 128 kB: glibc otherwise raises it (up to 64 MB) each time a large block is freed, and then
+ * keeps the free top of its heap; ~4–9 MB at start (docs/performance.md "Time zones without ICU").
  */
-const MALLOC_ARENAS = '2';
+const MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' };
 
 /**
  * Extra Node options for the gateway process alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`
@@ -70,7 +72,7 @@ export class GatewayProcess {
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
-        env: { MALLOC_ARENA_MAX: MALLOC_ARENAS, ...env },
+        env: { ...MALLOC_ENV, ...env },
       },
     );
     this.child = child;

@@ -11,6 +11,7 @@ import { verifyInBackground } from '../../journal/verify-worker.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
 import { PatrolWatch } from '../../patrol/patrol-watch.js';
 import type { Site } from '../../site.js';
+import { collectGarbageNow, compactHeapOnFullGc } from '../heap-tuning.js';
 import { type GlobalOptions, openSite } from '../io.js';
 
 /** How often the gateway folds in entries other processes appended (CLI mode switches, imports). */
@@ -20,6 +21,7 @@ const TICK_MS = 30_000;
 
 /** `gatewarden start`: loaded only when that command runs (see start-command.ts). */
 export async function startGateway(globals: GlobalOptions): Promise<void> {
+  compactHeapOnFullGc();
   const site = await openSite(globals);
   // better-sqlite3's default page cache is 16 MB, which a large registry's reads fill and keep
   // as RSS; the gateway's reads are point lookups and journal appends, served as fast from
@@ -147,6 +149,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
     `gatewarden ready: ${site.config.site.name.zh} ${site.config.site.name.en}, mode ${site.checkpoint.mode}, ` +
       `${lanes.length} lanes, ${devices.deviceCount} devices, journal #${site.journal.lastSeq()}. Ctrl-C stops.\n`,
   );
+  collectGarbageNow();
 
   await stopped;
 }
