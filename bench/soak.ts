@@ -6,7 +6,7 @@
  * Demand (bench/peak-load.ts): 45 % of the residents pass in the hour (35 % out, 10 % in), about
  * 3.14 passes/s for 10,000 households, 11,300 passes. `--speed` (default 12) compresses the
  * scenario clock: the hour's passes arrive in 5 real minutes, a Poisson stream at speed × demand
- * (≈ 38 passes/s). `--minutes` sets the real length (default 5, one scenario hour; 60 for twelve).
+ * (≈ 38 passes/s). `--minutes` sets the real length (default: the warm-up and 8 minutes after it).
  * Each resident passes in turn (a seeded random order, cycled when the run outlasts it), the
  * household under home quarantine left at home; a resident's first pass is out or in in the
  * 35 : 10 proportion, later ones alternate, so anti-passback never refuses. The lanes are those
@@ -15,17 +15,16 @@
  *
  * Measured: every presented card must have exactly as many journaled decisions as presentations
  * (counted from the gateway's journal after it stopped, as peak-load does); the gateway's RSS
- * (/proc/<pid>/status VmRSS) every 2 s. Warm-up: `--warm-up`, by default the first fifth of the run (at least 60 s).
+ * (/proc/<pid>/status VmRSS) every 2 s. Warm-up: `--warm-up`, by default until every resident has
+ * passed once (a resident's state is new until then): 3600 / (0.45 × speed) s, 12 minutes at speed 12.
  * Growth: the median of the last minute of samples against the median of the first minute after
  * warm-up (medians of windows, not single samples, so one young-generation swing does not decide
  * it). At the end of warm-up and at the end a full GC is forced through the gateway's inspector
  * (opened with SIGUSR1 at the first of the two) and the heap used right after is read: live
  * memory, which grows with a leak and does not breathe with the young generation.
  *
- * Run: npm run bench:soak   Options: --minutes N, --warm-up N (minutes; default a fifth of the
- * run, at least 1; a resident's state is new until every resident has passed once, 11 real
- * minutes at the default speed), --speed N, --households N (default 10000),
- * --lines N, --baud N, --seed N
+ * Run: npm run bench:soak (20 minutes by default)   Options: --minutes N, --warm-up N (minutes),
+ * --speed N, --households N (default 10000), --lines N, --baud N, --seed N
  */
 
 import { loadavg } from 'node:os';
@@ -40,7 +39,7 @@ import { mb, type RssSample, RssSampler, summariseRss } from './rss.js';
 
 const { values } = parseArgs({
   options: {
-    minutes: { type: 'string', default: '5' },
+    minutes: { type: 'string' },
     'warm-up': { type: 'string' },
     speed: { type: 'string', default: '12' },
     households: { type: 'string', default: '10000' },
@@ -49,8 +48,16 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
   },
 });
-const MINUTES = Number(values.minutes);
 const SPEED = Number(values.speed);
+const SHARE_OUT = 0.35;
+const SHARE_IN = 0.1;
+const WINDOW_MS = 60_000;
+/** Until every resident has passed once: the stream offers (0.45 × speed) of them per hour. */
+const FIRST_ROUND_MINUTES = Math.ceil(60 / ((SHARE_OUT + SHARE_IN) * SPEED));
+const WARM_UP_MS =
+  (values['warm-up'] === undefined ? FIRST_ROUND_MINUTES : Number(values['warm-up'])) * 60_000;
+if (!(WARM_UP_MS >= 0)) throw new RangeError(`--warm-up: ${values['warm-up']} is not a number of minutes`);
+const MINUTES = values.minutes === undefined ? WARM_UP_MS / 60_000 + 8 : Number(values.minutes);
 const HOUSEHOLDS = Number(values.households);
 const LINES = Number(values.lines);
 const BAUD = Number(values.baud);
@@ -64,14 +71,8 @@ for (const [name, v] of Object.entries({
 }))
   if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`--${name}: ${v} is not a positive number`);
 const RUN_MS = MINUTES * 60_000;
-const SHARE_OUT = 0.35;
-const SHARE_IN = 0.1;
 const BENCH = 'soak';
 const SAMPLE_MS = 2000;
-const WINDOW_MS = 60_000;
-const WARM_UP_MS =
-  values['warm-up'] === undefined ? Math.max(60_000, RUN_MS / 5) : Number(values['warm-up']) * 60_000;
-if (!(WARM_UP_MS >= 0)) throw new RangeError(`--warm-up: ${values['warm-up']} is not a number of minutes`);
 const GROWTH_TARGET = 0.05;
 const DRAIN_MS = 60_000;
 if (RUN_MS < WARM_UP_MS + 2 * WINDOW_MS)
