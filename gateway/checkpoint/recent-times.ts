@@ -7,7 +7,8 @@ const MIN_SWEEP = 4096;
  * last, so a replay with more keys inside the window than the threshold costs O(1) per insert
  * instead of a sweep of the whole map per insert (which made a long replay quadratic).
  *
- * Contract: `get` and `has` may return keys older than the window; readers compare times.
+ * Contract: `get` may return keys older than the window; readers compare times (as
+ * `seenWithinWindow` does).
  */
 export class RecentTimes {
   private readonly times = new Map<string, number>();
@@ -23,8 +24,10 @@ export class RecentTimes {
     return this.times.get(key);
   }
 
-  has(key: string): boolean {
-    return this.times.has(key);
+  /** Whether `key` was seen within the window before `now` (whether or not a sweep ran since). */
+  seenWithinWindow(key: string, now: number): boolean {
+    const at = this.times.get(key);
+    return at !== undefined && at >= now - this.windowMs;
   }
 
   set(key: string, at: number): void {

@@ -285,7 +285,7 @@ export class SiteState {
         const index = householdIndex ?? HOUSEHOLD_IDS.find(householdId);
         return index === undefined || index < 0 ? 0 : state.householdExitTimes.countSince(index, since);
       },
-      codeSeen: (codeId) => state.seenCodes.has(codeId),
+      codeSeen: (codeId, at) => state.seenCodes.seenWithinWindow(codeId, at),
     };
     this.contexts.set(laneId, ctx);
     return ctx;

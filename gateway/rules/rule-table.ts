@@ -233,7 +233,7 @@ export const RULES: readonly Rule[] = [
     explains: 'A dynamic QR code already accepted once is refused at any lane (screenshots shared).',
     check: (f, _p, ctx) => {
       const c = f.presented;
-      return c?.kind === 'qr' && c.codeId !== undefined && ctx.codeSeen(c.codeId)
+      return c?.kind === 'qr' && c.codeId !== undefined && ctx.codeSeen(c.codeId, f.at)
         ? deny('REPLAYED_CODE')
         : undefined;
     },

@@ -169,8 +169,12 @@ export interface LaneContext {
    * `householdIndex` is the household's `Holder.householdIndex`, as for `lastDirection`.
    */
   householdExits(householdId: string, since: number, householdIndex?: number): number;
-  /** True when this QR code id was already accepted once (replay). */
-  codeSeen(codeId: string): boolean;
+  /**
+   * True when this QR code id was already accepted once within the memory window before `at`
+   * (replay). Older acceptances do not count, so a live state (pruned as time passes) and one
+   * rebuilt from the journal (not yet pruned) answer alike.
+   */
+  codeSeen(codeId: string, at: number): boolean;
   /**
    * The instant of the newest journaled refresh of the registry, revocations or keys
    * (freshness/freshness.ts); undefined when there was none, or when the context does not

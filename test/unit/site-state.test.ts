@@ -252,10 +252,41 @@ describe('RecentTimes', () => {
     expect(times.get('k0')).toBe(NOW);
     // Far later, inserts sweep out what is older than the window (amortised, not on each insert).
     for (let i = 0; i < 30_000; i++) times.set(`late${i}`, NOW + H + i);
-    expect(times.has('k9999')).toBe(false);
+    expect(times.get('k9999')).toBeUndefined();
     expect(times.get('late29999')).toBe(NOW + H + 29_999);
     times.forgetOlderThanWindow(NOW + H + 50_000);
-    expect(times.has('late19999')).toBe(false);
-    expect(times.has('late20000')).toBe(true);
+    expect(times.get('late19999')).toBeUndefined();
+    expect(times.get('late20000')).toBe(NOW + H + 20_000);
+  });
+
+  it('answers "seen within the window" by the times, whether or not a sweep ran', () => {
+    const times = new RecentTimes(30_000);
+    times.set('k', NOW);
+    expect(times.seenWithinWindow('k', NOW + 30_000)).toBe(true);
+    expect(times.seenWithinWindow('k', NOW + 30_001)).toBe(false); // not swept yet, still too old
+    expect(times.get('k')).toBe(NOW);
+    expect(times.seenWithinWindow('other', NOW)).toBe(false);
+  });
+});
+
+describe('replayed QR codes (REPLAYED_CODE)', () => {
+  it('a live state (pruned by its timer) and one rebuilt from the journal (not pruned) agree on an old code', () => {
+    const live = newState();
+    const journal: JournalEntry[] = [];
+    const withCode: PassRequest = {
+      ...card('ss-new1', NOW, IN.lane.id),
+      credential: { kind: 'card', value: 'CARDSS-NEW1', codeId: 'dyn-code-1' },
+    };
+    const decided = pass(live, after, journal, IN, withCode);
+    expect(denies(decided)).toEqual([]);
+    const replayed = newState();
+    for (const e of journal) replayed.apply(e);
+    const within = NOW + 5 * 60_000;
+    const beyond = NOW + 11 * 60_000; // past the 10-minute code memory
+    for (const state of [live, replayed])
+      expect(state.contextFor(OUT).codeSeen('dyn-code-1', within)).toBe(true);
+    live.prune(beyond);
+    for (const state of [live, replayed])
+      expect(state.contextFor(OUT).codeSeen('dyn-code-1', beyond)).toBe(false);
   });
 });
