@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { Checkpoint, type SiteLayout } from '../../gateway/checkpoint/checkpoint.js';
+import { Checkpoint } from '../../gateway/checkpoint/checkpoint.js';
 import { remeasureMark, withRemeasureMark } from '../../gateway/checkpoint/remeasure.js';
 import { type LaneRef, SiteState } from '../../gateway/checkpoint/site-state.js';
 import { openDatabase } from '../../gateway/db.js';
@@ -9,6 +9,7 @@ import { Journal } from '../../gateway/journal/journal.js';
 import { decide } from '../../gateway/rules/decide.js';
 import type { Decision, Policy, RemeasurePolicy } from '../../gateway/rules/types.js';
 import { cardValue, NOW, policy, registry } from '../helpers/world.js';
+import { PEDESTRIAN_LAYOUT } from '../helpers/world-checkpoint.js';
 
 /**
  * Random sequences of camera and handheld readings, cards (some under an operator override),
@@ -21,20 +22,11 @@ import { cardValue, NOW, policy, registry } from '../helpers/world.js';
  */
 
 const LANES = ['ped-in', 'ped-out'] as const;
-const LAYOUT: SiteLayout = {
-  gates: [
-    {
-      id: 'north',
-      primary: true,
-      lanes: [
-        { id: 'ped-in', kind: 'pedestrian', direction: 'in' },
-        { id: 'ped-out', kind: 'pedestrian', direction: 'out' },
-      ],
-    },
-  ],
-};
 const REFS: ReadonlyMap<string, LaneRef> = new Map(
-  LAYOUT.gates[0]?.lanes.map((lane) => [lane.id, { gate: { id: 'north', primary: true }, lane }]) ?? [],
+  PEDESTRIAN_LAYOUT.gates[0]?.lanes.map((lane) => [
+    lane.id,
+    { gate: { id: 'north', primary: true }, lane },
+  ]) ?? [],
 );
 const CARDS = ['C-RES1', 'C-RES2', 'C-RES3', 'C-STAFF1', 'C-NOPE'];
 
@@ -101,7 +93,7 @@ function run(initialMode: SiteMode, remeasurePolicy: RemeasurePolicy, ops: reado
   const open = (dryRun: boolean) => {
     const cp = new Checkpoint({
       journal,
-      layout: LAYOUT,
+      layout: PEDESTRIAN_LAYOUT,
       registry: () => registry,
       policy: policyFor,
       initialMode,
