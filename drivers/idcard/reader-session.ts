@@ -4,7 +4,7 @@ import type { HalfDuplexLine } from '../line/half-duplex-line.js';
 import { type Clock, InterruptibleSleep, systemClock } from '../shared/clock.js';
 import { encodeRequest } from './framing/codec.js';
 import { decodeReply, encodeCommand, type SamCommand, type SamReply } from './messages.js';
-import { SamReplyCollector } from './reply-collector.js';
+import { type CollectedResponse, SamReplyCollector } from './reply-collector.js';
 import { type SamStatusInfo, type StatusClass, statusInfo } from './status-words.js';
 import { decodeTextBlock, type IdCardText } from './text-block.js';
 import { DEFAULT_SAM_TIMING, replyTimeoutMs, type SamTiming } from './timing.js';
@@ -27,6 +27,8 @@ export interface ReaderCounters {
   corrupt: number;
   /** Sends of the same request after a timeout, damage, or SW3 0x10/0x11. */
   resends: number;
+  /** Replies that came after their timeout, heard while the session listened on before a resend. */
+  lateReplies: number;
   /** Responses with an error SW3 (not counting "no card" and "no content"). */
   statusErrors: number;
   reads: number;
@@ -105,6 +107,7 @@ export class IdCardReaderSession extends EventEmitter<ReaderSessionEvents> {
     timeouts: 0,
     corrupt: 0,
     resends: 0,
+    lateReplies: 0,
     statusErrors: 0,
     reads: 0,
     readFailures: 0,
@@ -270,6 +273,13 @@ export class IdCardReaderSession extends EventEmitter<ReaderSessionEvents> {
    * One command with up to `attempts` sends: resent when the reply is missing, damaged or does
    * not fit the command, or when the SAM says it received our frame damaged (0x10, 0x11).
    * A SAM fault ends it at once. When every send failed, silence may make the reader offline.
+   *
+   * SAM replies carry no sequence number, so a late reply would pass for the reply to whatever
+   * was sent next, and every reply after it for the request before (a select resent after a slow
+   * first one answers "select failed": the card is selected already). So after a timeout, and
+   * after a reply that does not fit (perhaps an earlier one, late), a session that was talking to
+   * the SAM listens on until the line has been quiet for the short-command budget before it sends
+   * anything: a reply heard then is taken as this command's.
    */
   private async transact(command: SamCommand, attempts = this.timing.commandAttempts): Promise<Outcome> {
     const line = this.options.line;
@@ -289,45 +299,68 @@ export class IdCardReaderSession extends EventEmitter<ReaderSessionEvents> {
       });
       if (result.status === 'line-down' || result.status === 'sent')
         return { kind: 'lost', reason: 'line down' };
-      if (result.status === 'timeout') {
+      let collected = result.status === 'reply' ? result.reply : undefined;
+      if (collected === undefined) {
         this.counters.timeouts++;
-        problem = 'no reply';
+        // A reader already offline is probed with no resend: there is no reply to wait for.
+        if (this.state === 'online' || this.state === 'fault') collected = await this.lateReply();
+      }
+      let verdict = collected ? this.judge(command, collected) : { retry: 'no reply' };
+      if ('retry' in verdict && verdict.misfit) {
+        const ours = await this.lateReply();
+        if (ours) verdict = this.judge(command, ours);
+      }
+      if ('retry' in verdict) {
+        problem = verdict.retry;
         continue;
       }
-      if (result.reply.kind === 'corrupt') {
-        this.counters.corrupt++;
-        problem = result.reply.reason;
-        continue;
-      }
-      this.counters.replies++;
-      this.lastReplyAt = this.clock.now();
-      const reply = decodeReply(command, result.reply.response);
-      if (reply.type === 'malformed') {
-        this.counters.corrupt++;
-        problem = reply.reason;
-        continue;
-      }
-      const info = reply.type === 'refused' ? statusInfo(reply.status) : undefined;
-      if (info === undefined || info.class === 'no-card' || info.class === 'no-content') {
-        return { kind: 'reply', reply };
-      }
-      this.counters.statusErrors++;
-      if (info.class === 'frame-error') {
-        problem = info.name;
-        continue;
-      }
-      if (info.class === 'sam-fault') {
-        this.enterFault(info);
-        return { kind: 'fault' };
-      }
-      if (info.class === 'command-error') {
-        this.options.log?.error({ command: command.type, status: info.name }, 'the SAM refused the command');
-      }
-      return { kind: 'reply', reply };
+      return verdict;
     }
     if (!this.running) return { kind: 'lost', reason: 'stopped' };
     this.checkSilence();
     return { kind: 'lost', reason: problem };
+  }
+
+  /**
+   * A reply still on its way, or undefined once the line has been quiet for the short-command
+   * budget: a reply that has begun is heard to its end, however long.
+   */
+  private async lateReply(): Promise<CollectedResponse | undefined> {
+    const late = await this.options.line.listen(new SamReplyCollector(), this.timing.shortProcessingMs);
+    if (late) this.counters.lateReplies++;
+    return late;
+  }
+
+  /** What one collected response means for `command`: an outcome, or a reason to send it again. */
+  private judge(
+    command: SamCommand,
+    collected: CollectedResponse,
+  ): Outcome | { retry: string; misfit?: boolean } {
+    if (collected.kind === 'corrupt') {
+      this.counters.corrupt++;
+      return { retry: collected.reason };
+    }
+    this.counters.replies++;
+    this.lastReplyAt = this.clock.now();
+    const reply = decodeReply(command, collected.response);
+    if (reply.type === 'malformed') {
+      this.counters.corrupt++;
+      return { retry: reply.reason, misfit: true };
+    }
+    const info = reply.type === 'refused' ? statusInfo(reply.status) : undefined;
+    if (info === undefined || info.class === 'no-card' || info.class === 'no-content') {
+      return { kind: 'reply', reply };
+    }
+    this.counters.statusErrors++;
+    if (info.class === 'frame-error') return { retry: info.name };
+    if (info.class === 'sam-fault') {
+      this.enterFault(info);
+      return { kind: 'fault' };
+    }
+    if (info.class === 'command-error') {
+      this.options.log?.error({ command: command.type, status: info.name }, 'the SAM refused the command');
+    }
+    return { kind: 'reply', reply };
   }
 
   private checkSilence(): void {

@@ -130,6 +130,43 @@ export class HalfDuplexLine {
     return run;
   }
 
+  /**
+   * Listens without sending, in turn with the exchanges: resolves with the first reply
+   * `collector` completes, or undefined once the line has been quiet for `ms` (at most `4 × ms`
+   * on a line that never goes quiet). For protocols whose replies carry no sequence number (the
+   * ID-card SAM): after a timeout the late reply is taken here rather than for the resend's, and
+   * a resend goes out on a line known to be quiet.
+   */
+  listen<T>(collector: ReplyCollector<T>, ms: number): Promise<T | undefined> {
+    const run = this.tail.then(() => this.runListen(collector, ms));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private runListen<T>(collector: ReplyCollector<T>, ms: number): Promise<T | undefined> {
+    if (!this.up) return Promise.resolve(undefined);
+    const start = this.clock.now();
+    const limit = start + 4 * ms;
+    return new Promise((resolve) => {
+      let timer: unknown;
+      const finish = (reply: T | undefined) => {
+        this.clock.clearTimeout(timer);
+        this.collecting = undefined;
+        resolve(reply);
+      };
+      const wait = () => {
+        const left = Math.min(Math.max(start, this.lastActivity) + ms, limit) - this.clock.now();
+        if (left <= 0) finish(undefined);
+        else timer = this.clock.setTimeout(wait, left);
+      };
+      this.collecting = (bytes) => {
+        const reply = collector.push(bytes);
+        if (reply !== undefined) finish(reply);
+      };
+      wait();
+    });
+  }
+
   private async run<T>(request: ExchangeRequest<T>): Promise<ExchangeResult<T>> {
     if (!this.up) return { status: 'line-down', error: new Error(`${this.transport.name} is down`) };
     const gap = this.lastActivity + this.idleGapMs() - this.clock.now();

@@ -1,3 +1,4 @@
+import type { SamCommand } from '../../drivers/idcard/messages.js';
 import { statusInfo } from '../../drivers/idcard/status-words.js';
 import { maskIdNumber } from '../../gateway/registry/id-number.js';
 import type { SamFault, SamModel } from './sam-model.js';
@@ -31,6 +32,11 @@ const COMMANDS: readonly [usage: string, en: string, zh: string][] = [
     'fault sam-fault [60|66]',
     'every command answers 0x60 (self-test failed) or 0x66 (not authorised)',
     '所有命令返回 0x60（自检失败）或 0x66（未授权）',
+  ],
+  [
+    'fault slow <ms> [count] [command]',
+    'the next replies (to command only, e.g. select-card) come ms late, count times (default 1)',
+    '后续应答延迟指定毫秒（可只对某命令，如 select-card），可指定次数（默认 1）',
   ],
   ['status', 'card on the reader, fault, counters', '状态：卡、故障、计数'],
   ['deck', 'the test identities', '测试身份列表'],
@@ -113,15 +119,46 @@ export function parseFault(args: readonly string[]): SamFault {
       if (status !== 0x60 && status !== 0x66) throw new RangeError('sam-fault status is 60 or 66');
       return { kind: 'sam-fault', status };
     }
+    case 'slow':
+      return parseSlow(a, b, args[3]);
     default:
       throw new RangeError(
-        `unknown fault "${kind ?? ''}"; one of none, no-card, read-error, silence, noise, sam-fault`,
+        `unknown fault "${kind ?? ''}"; one of none, no-card, read-error, silence, noise, sam-fault, slow`,
       );
   }
 }
 
+const COMMAND_TYPES: readonly SamCommand['type'][] = [
+  'reset-sam',
+  'sam-status',
+  'read-sam-id',
+  'find-card',
+  'select-card',
+  'read-base',
+  'read-appended-address',
+  'read-base-fingerprint',
+  'set-baud',
+];
+
+function parseSlow(ms: string | undefined, count: string | undefined, command: string | undefined): SamFault {
+  const extraMs = Number(ms);
+  if (ms === undefined || !Number.isInteger(extraMs) || extraMs < 0) {
+    throw new RangeError(`slow needs a delay in whole milliseconds, not "${ms ?? ''}"`);
+  }
+  const remaining = count === undefined ? 1 : Number(count);
+  if (!Number.isInteger(remaining) || remaining < 1) {
+    throw new RangeError(`count "${count}" is not a whole number above 0`);
+  }
+  if (command === undefined) return { kind: 'slow', extraMs, remaining };
+  const type = COMMAND_TYPES.find((t) => t === command);
+  if (!type) throw new RangeError(`unknown command "${command}"; one of ${COMMAND_TYPES.join(', ')}`);
+  return { kind: 'slow', extraMs, remaining, command: type };
+}
+
 export function describeFault(fault: SamFault): string {
   switch (fault.kind) {
+    case 'slow':
+      return `slow +${fault.extraMs} ms, ${fault.remaining} more replies${fault.command ? ` to ${fault.command}` : ''}`;
     case 'read-error': {
       const left = Number.isFinite(fault.remaining) ? `${fault.remaining} more` : 'until cleared';
       return `read-error 0x${hex(fault.status)} (${statusInfo(fault.status).en}), ${left}`;

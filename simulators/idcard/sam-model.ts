@@ -14,6 +14,9 @@ import { TEST_DECK, type TestIdentity } from './deck.js';
  * - `silence`: the SAM answers nothing (hung, unpowered).
  * - `noise`: each reply is preceded by line noise, and damaged (bad check), each with `probability`.
  * - `sam-fault`: every command answers `status` (0x60 self-test failed, 0x66 not authorised).
+ * - `slow`: the next `remaining` replies (to `command` only, when given) come `extraMs` late: a
+ *   SAM busy with the card's radio, or a host too loaded to read its port in time. The command
+ *   still takes effect at once, as on a real SAM; only its answer is late.
  */
 export type SamFault =
   | { kind: 'none' }
@@ -21,7 +24,8 @@ export type SamFault =
   | { kind: 'read-error'; status: number; remaining: number }
   | { kind: 'silence' }
   | { kind: 'noise'; probability: number }
-  | { kind: 'sam-fault'; status: number };
+  | { kind: 'sam-fault'; status: number }
+  | { kind: 'slow'; extraMs: number; remaining: number; command?: SamCommand['type'] };
 
 export interface SamModelEvents {
   /** A card was placed (deck index) or taken away (undefined). */
@@ -118,6 +122,15 @@ export class SamModel extends EventEmitter<SamModelEvents> {
       case 'read-appended-address':
         return this.stage === 'selected' ? status(SW3.NO_CONTENT) : status(SW3.UNAUTHORISED_OPERATION);
     }
+  }
+
+  /** How much later than usual the reply to `command` goes out under the `slow` fault (counts it down). */
+  extraDelayMs(command: SamCommand | undefined): number {
+    const fault = this.faultState;
+    if (fault.kind !== 'slow' || fault.remaining <= 0) return 0;
+    if (fault.command !== undefined && fault.command !== command?.type) return 0;
+    fault.remaining--;
+    return fault.extraMs;
   }
 
   /** The answer to a request that arrived with a wrong check byte. */

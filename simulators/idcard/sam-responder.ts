@@ -65,7 +65,8 @@ export class SamResponder {
       if (event.kind === 'frame') {
         const command = decodeCommand(event.frame);
         const response = this.model.answer(command);
-        if (response) this.send(event.packet.length, encodeResponse(response), this.processingMs(command));
+        const processingMs = this.processingMs(command) + this.model.extraDelayMs(command);
+        if (response) this.send(event.packet.length, encodeResponse(response), processingMs);
       } else if (event.kind === 'bad-check') {
         const response = this.model.answerDamaged();
         if (response) this.send(event.length, encodeResponse(response), this.processing.shortMs);

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HalfDuplexLine, type ReplyCollector } from '../../drivers/line/half-duplex-line.js';
 import { wireTimeMs } from '../../drivers/line/wire-time.js';
 import { type ByteTransport, TransportError } from '../../drivers/transport/byte-transport.js';
 import { MemoryBus } from '../../drivers/transport/memory-bus.js';
+import { timerClock } from '../helpers/idcard-rig.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Completes when `length` bytes arrived; a stand-in for a protocol's reply parser. */
@@ -61,6 +62,65 @@ describe('HalfDuplexLine', () => {
     expect(line.counters.timeouts).toBe(1);
     await device.write(Buffer.from('late'));
     await waitFor('the unsolicited bytes', () => line.counters.unsolicitedBytes === 4, 2000);
+  });
+
+  it('listens without sending: takes a late reply, in turn with the exchanges', async () => {
+    const { device, line } = setUp();
+    await device.open();
+    await line.start();
+    const heard: string[] = [];
+    device.onData((b) => heard.push(b.toString()));
+    const timedOut = await line.exchange({
+      bytes: Buffer.from('A'),
+      collector: bytes(5),
+      replyTimeoutMs: 10,
+    });
+    expect(timedOut.status).toBe('timeout');
+    const late = line.listen(bytes(5), 100);
+    // Queued behind the listen: B goes out only once it has ended.
+    const next = line.exchange({ bytes: Buffer.from('B'), collector: bytes(3), replyTimeoutMs: 200 });
+    setTimeout(() => void device.write(Buffer.from('lateA')), 30);
+    expect((await late)?.toString()).toBe('lateA');
+    expect(heard).toEqual(['A']);
+    await waitFor('B on the wire', () => heard.length === 2, 2000);
+    await device.write(Buffer.from('okB'));
+    const answered = await next;
+    expect(answered.status === 'reply' && answered.reply.toString()).toBe('okB');
+    expect(line.counters.unsolicitedBytes).toBe(0);
+  });
+
+  it('listens until the line has been quiet that long, and four times that long at most', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      const bus = new MemoryBus();
+      const host = bus.attach('host');
+      const device = bus.attach('device');
+      const line = new HalfDuplexLine(host, { baudRate: 115200, clock: timerClock });
+      lines.push(line);
+      await device.open();
+      await line.start();
+      const ended = (ms: number) => {
+        const started = Date.now();
+        return line.listen(bytes(100), ms).then((reply) => ({ reply, after: Date.now() - started }));
+      };
+      const quiet = ended(40);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(await quiet).toEqual({ reply: undefined, after: 40 });
+      // A byte at 30 ms: quiet from then on, so it ends at 70.
+      const once = ended(40);
+      await vi.advanceTimersByTimeAsync(30);
+      await device.write(Buffer.from('~'));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(await once).toEqual({ reply: undefined, after: 70 });
+      // Noise every 10 ms never completes a reply and never lets the line be quiet for 40 ms.
+      const noise = setInterval(() => void device.write(Buffer.from('~')), 10);
+      const chatter = ended(40);
+      await vi.advanceTimersByTimeAsync(300);
+      clearInterval(noise);
+      expect(await chatter).toEqual({ reply: undefined, after: 160 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('starts the reply timeout after the request has left the wire', async () => {

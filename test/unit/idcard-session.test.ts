@@ -105,6 +105,30 @@ describe('IdCardReaderSession against the simulated SAM', () => {
     expect(r.session.counters.readFailures).toBe(0);
   });
 
+  /**
+   * A SAM reply is not numbered: one that comes after its timeout, once the resend is on the
+   * wire, would be taken for the resend's reply, and every later reply for the command before it.
+   * Each case: the card is read exactly once, and nothing is reported failed.
+   */
+  it.each([
+    ['select card', 'select-card', 300, 1],
+    ['select card, twice', 'select-card', 300, 2],
+    ['find card', 'find-card', 260, 1],
+    ['read base message', 'read-base', 1700, 1],
+    ['every command', undefined, 250, 4],
+  ] as const)(
+    'reads a card whose reply to %s comes after its timeout',
+    async (_t, command, extraMs, count) => {
+      const r = await started();
+      r.sim.model.place(0);
+      r.sim.model.setFault({ kind: 'slow', extraMs, remaining: count, ...(command ? { command } : {}) });
+      await vi.advanceTimersByTimeAsync(8000);
+      expect(r.seen).toEqual(['online', 'read 19900307']);
+      expect(r.session.counters.timeouts).toBeGreaterThan(0);
+      expect(r.sim.model.counters.reads).toBeGreaterThanOrEqual(1);
+    },
+  );
+
   /** What the session reports when every read answers this SW3, for each status of §2.4. */
   const expected: Record<string, string[]> = {
     SUCCESS: ['online'], // 0x90 with no data is malformed: resent, never a read

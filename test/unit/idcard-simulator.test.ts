@@ -168,12 +168,31 @@ describe('simulator console', () => {
     expect(parseFault(['read-error'])).toEqual({ kind: 'read-error', status: 0x41, remaining: Infinity });
     expect(parseFault(['noise'])).toEqual({ kind: 'noise', probability: 0.3 });
     expect(parseFault(['sam-fault', '66'])).toEqual({ kind: 'sam-fault', status: 0x66 });
+    expect(parseFault(['slow', '300'])).toEqual({ kind: 'slow', extraMs: 300, remaining: 1 });
+    expect(parseFault(['slow', '300', '2', 'select-card'])).toEqual({
+      kind: 'slow',
+      extraMs: 300,
+      remaining: 2,
+      command: 'select-card',
+    });
     const model = new SamModel();
     expect(runControl(model, 'place 99').output).toMatch(/^error: deck index 99/);
     expect(runControl(model, 'fault sam-fault 41').output).toMatch(/^error: sam-fault status is 60 or 66/);
     expect(runControl(model, 'fault noise 2').output).toMatch(/^error: probability/);
     expect(runControl(model, 'fault read-error zz').output).toMatch(/^error: "zz" is not a hex byte/);
     expect(runControl(model, 'fault melt').output).toMatch(/^error: unknown fault "melt"/);
+    expect(runControl(model, 'fault slow').output).toMatch(
+      /^error: slow needs a delay in whole milliseconds/,
+    );
+    expect(runControl(model, 'fault slow 5 0').output).toMatch(
+      /^error: count "0" is not a whole number above 0/,
+    );
+    expect(runControl(model, 'fault slow 5 1 fly').output).toMatch(
+      /^error: unknown command "fly"; one of reset-sam/,
+    );
+    expect(runControl(model, 'fault slow 250 2 find-card').output).toBe(
+      'fault: slow +250 ms, 2 more replies to find-card',
+    );
     expect(runControl(model, 'dance').output).toBe('unknown command "dance"; type help');
     expect(runControl(model, 'help').output).toContain('place <deck-index>');
   });
