@@ -99,11 +99,18 @@ export class IdCardAdapter extends EventEmitter<IdCardAdapterEvents> {
     this.emit('decision', decision);
   }
 
+  /** Nothing was decided: the guard must know to have the card placed again. */
   private onReadFailed(failure: ReadFailure): void {
-    this.log.warn(
-      { status: failure.status?.name, detail: failure.detail, attempts: failure.attempts },
-      'ID card could not be read; it must be placed again',
-    );
+    const detail: Record<string, string | number> = { problem: failure.detail, attempts: failure.attempts };
+    if (failure.status) detail.status = failure.status.name;
+    this.log.warn(detail, 'ID card could not be read; it must be placed again');
+    this.port.alarm({
+      code: 'CARD_UNREADABLE',
+      severity: 'warning',
+      deviceId: this.config.deviceId,
+      laneId: this.config.laneId,
+      detail,
+    });
   }
 
   private onOffline(reason: string): void {

@@ -103,6 +103,11 @@ export const ALARM_CODES = [
   'DEVICE_OFFLINE',
   /** A device that must talk over an encrypted channel did not (never silently downgraded). */
   'SECURE_CHANNEL_REFUSED',
+  /**
+   * A card placed on a reader could not be read after the bounded retries: nothing was decided,
+   * so the person must place it again (a damaged card, a failing reader). Once per presentation.
+   */
+  'CARD_UNREADABLE',
   /** A device reported tamper (case opened, pulled off the wall) or a power failure. */
   'DEVICE_TAMPER',
   'DEVICE_POWER_FAILURE',

@@ -18,6 +18,7 @@ export const ALARM_LABELS: Readonly<Record<AlarmCode, Message>> = {
   SECURE_CHANNEL_REFUSED: { zh: '设备未建立加密通道', en: 'Secure channel refused' },
   DEVICE_TAMPER: { zh: '设备被拆动', en: 'Device tamper' },
   DEVICE_POWER_FAILURE: { zh: '设备电源故障', en: 'Device power failure' },
+  CARD_UNREADABLE: { zh: '证件读取失败，请重新放置', en: 'Card could not be read; place it again' },
   BARRIER_STUCK: { zh: '道闸卡滞', en: 'Barrier stuck' },
   TAILGATING: { zh: '车辆尾随', en: 'Tailgating' },
   RELAY_FAILURE: { zh: '继电器故障', en: 'Relay failure' },

@@ -71,7 +71,8 @@ describe('IdCardAdapter', () => {
     rig.sim.model.setFault({ kind: 'noise', probability: 0.2 });
     for (const index of TEST_DECK.keys()) {
       rig.sim.model.place(index);
-      await vi.advanceTimersByTimeAsync(2000);
+      // A damaged read reply costs its 1.6-s timeout, the listen after it and a new sequence.
+      await vi.advanceTimersByTimeAsync(3000);
       rig.sim.model.remove();
       await vi.advanceTimersByTimeAsync(500);
     }
@@ -129,7 +130,7 @@ describe('IdCardAdapter', () => {
     expect(log.text()).not.toContain(identity(0).fields.name);
   });
 
-  it('logs a failed read with its status word, and actuates nothing when the journal refuses', async () => {
+  it('raises CARD_UNREADABLE for a failed read, logs its status word, and actuates nothing when the journal refuses', async () => {
     const { log, lane, adapter, rig } = await setUp();
     rig.sim.model.setFault({ kind: 'read-error', status: 0x32, remaining: Number.POSITIVE_INFINITY });
     rig.sim.model.place(0);
@@ -138,6 +139,19 @@ describe('IdCardAdapter', () => {
       status: 'SAM_AUTH_CARD_FAILED',
       attempts: 3,
     });
+    expect(lane.alarms).toEqual([
+      {
+        code: 'CARD_UNREADABLE',
+        severity: 'warning',
+        deviceId: 'idcard-north',
+        laneId: CONFIG.laneId,
+        detail: {
+          problem: 'the SAM failed to authenticate the card',
+          attempts: 3,
+          status: 'SAM_AUTH_CARD_FAILED',
+        },
+      },
+    ]);
     expect(lane.presented).toEqual([]);
 
     lane.port.present = () => {
