@@ -175,16 +175,22 @@ export class Checkpoint {
   catchUp(): number {
     // Held entries land first when the retry is due; folded when held, so skipped below.
     if (!this.options.dryRun) this.held.flush();
+    // Asked before every decision: most often nothing is new, and knowing costs no read.
+    if (this.options.journal.lastSeq() <= this.applied) return 0;
     let n = 0;
     for (const entry of this.options.journal.iterate(this.applied)) {
-      if (!this.held.takeLanded(entry.seq)) this.state.apply(entry);
-      this.applied = entry.seq;
-      this.appliedHash = entry.hash;
-      this.options.onEntry?.(entry);
+      this.fold(entry);
       n++;
     }
     if (n > 0) this.snapshots?.folded(this.options.now());
     return n;
+  }
+
+  private fold(entry: JournalEntry): void {
+    if (!this.held.takeLanded(entry.seq)) this.state.apply(entry);
+    this.applied = entry.seq;
+    this.appliedHash = entry.hash;
+    this.options.onEntry?.(entry);
   }
 
   get mode(): SiteMode {
@@ -345,7 +351,11 @@ export class Checkpoint {
     }
     const { entry, held } = this.held.write({ type, at, payload } as AppendItem, force);
     if (held) this.state.apply(entry);
-    else this.catchUp();
+    else if (entry.seq === this.applied + 1 && this.held.settled) {
+      // Nothing came between: fold the entry as the append returned it, without reading it back.
+      this.fold(entry);
+      this.snapshots?.folded(this.options.now());
+    } else this.catchUp();
     return { entry: entry as JournalEntry<T>, held };
   }
 }

@@ -168,12 +168,12 @@ export class HeldEntries {
     return entries.length;
   }
 
-  /** True, once, for the seq of an entry that was held (and so already folded) and has landed. */
   /** Nothing held, and nothing landed that the catch-up has still to skip: the state is the journal's. */
   get settled(): boolean {
     return this.queue.length === 0 && this.landed.size === 0;
   }
 
+  /** True, once, for the seq of an entry that was held (and so already folded) and has landed. */
   takeLanded(seq: number): boolean {
     return this.landed.delete(seq);
   }

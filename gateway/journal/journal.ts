@@ -105,6 +105,8 @@ export class Journal {
   private readonly onListenerError: NonNullable<JournalOptions['onListenerError']>;
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private telemetryRenderer: TelemetryRenderer | undefined;
+  /** The head's seq as last read, and the database's data_version then (see lastSeq). */
+  private head: { version: number; seq: number } | undefined;
 
   /** Creates the tables if needed (and the `telemetry` column of older journals) and returns the journal over `db`. */
   static open(db: Db, options: JournalOptions = {}): Journal {
@@ -159,6 +161,9 @@ export class Journal {
       if (written.length > 0) this.stmt.setHead.run(seq, hash);
       return written;
     });
+    const newest = rows.at(-1);
+    // Our own commits leave data_version as it was: the cached head follows them here.
+    if (newest !== undefined && this.head !== undefined) this.head.seq = newest.seq;
     const entries = rows.map(toEntry);
     for (const entry of entries) this.emit(entry);
     return entries;
@@ -269,9 +274,16 @@ export class Journal {
     return this.stmt.tail.all(n).reverse().map(toEntry);
   }
 
-  /** The newest seq (from the head row), 0 when empty. */
+  /**
+   * The newest seq, 0 when empty. The head row is read again only when another connection (a
+   * CLI, another process) has committed since it was last read, which `PRAGMA data_version`
+   * tells in a fraction of a read; this connection's appends update it as they commit. The
+   * checkpoint asks before every decision whether there is anything to catch up on.
+   */
   lastSeq(): number {
-    return this.stmt.head.get()?.seq ?? 0;
+    const version = this.stmt.dataVersion.get() as number;
+    if (this.head?.version !== version) this.head = { version, seq: this.stmt.head.get()?.seq ?? 0 };
+    return this.head.seq;
   }
 
   /** The cursor of one sink, registered at position 0 the first time. See cursor.ts for the contract. */
@@ -332,6 +344,7 @@ export class Journal {
 function prepareStatements(db: Db) {
   return {
     head: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM journal_head WHERE id = 1'),
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     insert: db.prepare<[number, number, string, string, string, string, string | null]>(
       `INSERT INTO journal (${COLUMNS}, telemetry) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),

@@ -55,6 +55,24 @@ describe('Journal', () => {
     expect(journal.lastSeq()).toBe(2);
   });
 
+  it('knows the newest seq after appends here and after appends by another connection (a CLI)', () => {
+    expect(journal.lastSeq()).toBe(0);
+    journal.append('operator', T0, operatorPayload('a'));
+    expect(journal.lastSeq()).toBe(1);
+    const otherDb = openDatabase(path);
+    try {
+      const other = Journal.open(otherDb);
+      other.append('operator', T0 + 1, operatorPayload('b'));
+      other.append('operator', T0 + 2, operatorPayload('c'));
+      expect(journal.lastSeq()).toBe(3);
+      expect(journal.append('operator', T0 + 3, operatorPayload('d')).seq).toBe(4);
+      expect(journal.lastSeq()).toBe(4);
+      expect(other.lastSeq()).toBe(4);
+    } finally {
+      otherDb.close();
+    }
+  });
+
   it('returns committed entries that read back identically, after reopening too', () => {
     const appended = journal.append('operator', T0, operatorPayload('visitor.register', 7));
     db.close();
