@@ -169,8 +169,13 @@ export class HalfDuplexLine {
 
   private async run<T>(request: ExchangeRequest<T>): Promise<ExchangeResult<T>> {
     if (!this.up) return { status: 'line-down', error: new Error(`${this.transport.name} is down`) };
-    const gap = this.lastActivity + this.idleGapMs() - this.clock.now();
-    if (gap > 0) await sleep(this.clock, gap);
+    // Checked again after each wait: a timer can fire up to a millisecond early (libuv counts
+    // from the time cached when the loop last woke), and at 9600 baud the gap is only 2 ms. The
+    // end is fixed first, so noise heard meanwhile cannot hold the request back for ever.
+    const quietUntil = this.lastActivity + this.idleGapMs();
+    for (let left = quietUntil - this.clock.now(); left > 0; left = quietUntil - this.clock.now()) {
+      await sleep(this.clock, Math.max(1, left)); // at least 1 ms: a fake clock may count whole ms
+    }
     this.counters.exchanges++;
     this.counters.txBytes += request.bytes.length;
     const collector = request.collector;

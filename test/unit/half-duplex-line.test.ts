@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HalfDuplexLine, type ReplyCollector } from '../../drivers/line/half-duplex-line.js';
 import { wireTimeMs } from '../../drivers/line/wire-time.js';
+import type { Clock } from '../../drivers/shared/clock.js';
 import { type ByteTransport, TransportError } from '../../drivers/transport/byte-transport.js';
 import { MemoryBus } from '../../drivers/transport/memory-bus.js';
 import { timerClock } from '../helpers/idcard-rig.js';
@@ -120,6 +121,41 @@ describe('HalfDuplexLine', () => {
       expect(await chatter).toEqual({ reply: undefined, after: 160 });
     } finally {
       vi.useRealTimers();
+    }
+  });
+
+  it('keeps the idle gap after a reply even when its timer fires early', async () => {
+    const bus = new MemoryBus();
+    const host = bus.attach('host');
+    const device = bus.attach('device');
+    const now = () => performance.timeOrigin + performance.now();
+    // Timers that fire a millisecond early, as libuv's can when the loop's cached time is stale.
+    const early: Clock = {
+      now,
+      setTimeout: (callback, ms) => setTimeout(callback, Math.max(0, ms - 1)),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    const line = new HalfDuplexLine(host, { baudRate: 9600, clock: early });
+    lines.push(line);
+    await device.open();
+    await line.start();
+    const gapMs = wireTimeMs(2, 9600);
+    // Each request is answered at once, so the time between requests is the gap and the reply's trip.
+    const heardAt: number[] = [];
+    device.onData(() => {
+      heardAt.push(now());
+      void device.write(Buffer.from('k'));
+    });
+    for (let i = 0; i < 20; i++) {
+      const result = await line.exchange({
+        bytes: Buffer.from('?'),
+        collector: bytes(1),
+        replyTimeoutMs: 100,
+      });
+      expect(result.status).toBe('reply');
+    }
+    for (let i = 1; i < heardAt.length; i++) {
+      expect((heardAt[i] as number) - (heardAt[i - 1] as number)).toBeGreaterThanOrEqual(gapMs);
     }
   });
 
