@@ -6,7 +6,10 @@
  * A pseudo-terminal moves bytes at memory speed whatever baud rate is set, so the simulator
  * paces what it sends at the configured baud (a reply is written when its last byte would have
  * left a real RS-485 driver) and models each command as received one wire time after it
- * arrived; the CP's own timeouts and idle gaps are computed from the baud rate too.
+ * arrived; the CP's own timeouts and idle gaps are computed from the baud rate too. The readers
+ * run in a process of their own (bench/osdp-sim-child.ts), as other hardware would: their
+ * timers do not share the gateway's event loop. Their times are corrected by the clock offset
+ * measured at the start.
  *
  * Each read is split into:
  * - poll wait: from the card being presented to the start of the POLL that collected it;
@@ -17,31 +20,40 @@
  * and compared with the limit computed from the frame sizes: a full polling round of the four
  * PDs (the card arrived just after its PD's POLL), the POLL/RAW exchange and the OUT command.
  *
+ * The gateway's part runs with the heap settings of `gatewarden start` (2 MB semi-spaces from
+ * the npm script, a compacting full GC, one full GC once the readers are online), so its GC
+ * pauses are the ones a site would see.
+ *
  * Run: npm run bench:osdp -- [--reads 1000] [--baud 9600] [--secure required|off]
+ *        [--data-dir <folder>]   where the journal lives (default: under the OS temp folder);
+ *                                a RAM disk (/dev/shm) shows the gateway's part without the flush
  */
+
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { wireTimeMs } from '../drivers/line/wire-time.js';
 import { deriveScbk } from '../drivers/osdp/secure/keys.js';
 import type { ByteTransport } from '../drivers/transport/byte-transport.js';
 import { SerialTransport } from '../drivers/transport/serial-transport.js';
+import { collectGarbageNow, compactHeapOnFullGc } from '../gateway/cli/heap-tuning.js';
 import { DeviceHost } from '../gateway/devices/device-host.js';
 import { readRosterFiles } from '../gateway/registry/csv.js';
 import { Site } from '../gateway/site.js';
 import { loadOrCreateKey } from '../gateway/util/key-file.js';
-import { BusSimulator } from '../simulators/osdp/bus-simulator.js';
-import { SimulatedPd } from '../simulators/osdp/pd-responder.js';
 import { PtyPair } from '../simulators/shared/pty-pair.js';
 import { reportFigure } from './figures.js';
+import { SimProcess } from './osdp-sim-process.js';
 
 const { values } = parseArgs({
   options: {
     reads: { type: 'string', default: '1000' },
     baud: { type: 'string', default: '9600' },
     secure: { type: 'string', default: 'required' },
+    'data-dir': { type: 'string' },
   },
 });
 const READS = Number(values.reads);
@@ -110,10 +122,22 @@ function stats(values: number[]) {
   };
 }
 
+function splitCp(decision: { from: number; to: number } | undefined, rawAtCp: number, outAt: number) {
+  if (!decision) throw new Error('no decision between the RAW and the OUT');
+  return {
+    beforeDecision: decision.from - rawAtCp,
+    decision: decision.to - decision.from,
+    afterDecision: outAt - decision.to,
+  };
+}
+
 async function main(): Promise<void> {
+  compactHeapOnFullGc();
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-osdp-'));
   const pair = await new PtyPair(dir).start();
-  const dataDir = join(dir, 'data');
+  const dataRoot =
+    values['data-dir'] === undefined ? undefined : mkdtempSync(join(values['data-dir'], 'gw-bench-osdp-'));
+  const dataDir = join(dataRoot ?? dir, 'data');
   mkdirSync(dataDir);
   const residents = ADDRESSES.map(
     (a, i) =>
@@ -159,25 +183,29 @@ ${devices.join('\n')}
   });
   site.registry.import(roster, { mode: 'merge' });
   site.checkpoint.start();
+  // When each decision (decide, durable append, fold) ran: splits CP time into before, during, after.
+  const decisions: { from: number; to: number }[] = [];
+  const checkpoint = site.checkpoint;
+  const present = checkpoint.present.bind(checkpoint);
+  checkpoint.present = (incoming) => {
+    const from = now();
+    try {
+      return present(incoming);
+    } finally {
+      decisions.push({ from, to: now() });
+    }
+  };
   const masterKey = loadOrCreateKey(site.config.osdp.masterKeyFile, 16, 'OSDP master key');
-  const pds = ADDRESSES.map(
-    (address) =>
-      new SimulatedPd({
-        address,
-        cuid: cuidOf(address),
-        model: { door: true },
-        ...(SECURE === 'required'
-          ? { secure: { scbk: deriveScbk(masterKey, cuidOf(address)), required: true } }
-          : {}),
-      }),
-  );
-  const sim = new BusSimulator({
-    transport: new SerialTransport({ path: pair.b, baudRate: BAUD }),
-    pds,
+  const sim = await SimProcess.start({
+    path: pair.b,
     baud: BAUD,
     turnaroundMs: TURNAROUND_MS,
+    pds: ADDRESSES.map((address) => ({
+      address,
+      cuidHex: cuidOf(address).toString('hex'),
+      ...(SECURE === 'required' ? { scbkHex: deriveScbk(masterKey, cuidOf(address)).toString('hex') } : {}),
+    })),
   });
-  await sim.start();
   let recorder: RecordingTransport | undefined;
   const host = new DeviceHost({
     site,
@@ -189,13 +217,29 @@ ${devices.join('\n')}
   });
   await host.start();
   await waitFor('four PDs online', () => host.states().filter((s) => s.online).length === 4);
+  collectGarbageNow(); // as `gatewarden start` does once ready
   const { writes, arrivals } = recorder as RecordingTransport;
+  // GC pauses of the gateway's thread, to tell which slow reads had one inside their CP time.
+  const pauses: { from: number; to: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const from = performance.timeOrigin + e.startTime;
+      pauses.push({ from, to: from + e.duration });
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
 
   const rows: {
     total: number;
     pollWait: number;
     wire: number;
     cp: number;
+    /** GC pause time inside the CP time. */
+    gc: number;
+    /** CP time before the decision (parse, unseal, adapter), the decision, and after it (OUT, gap). */
+    beforeDecision: number;
+    decision: number;
+    afterDecision: number;
     simLate: number;
     limit: number;
   }[] = [];
@@ -203,65 +247,73 @@ ${devices.join('\n')}
   for (let i = 0; i < READS; i++) {
     if (i > 0 && i % 100 === 0)
       process.stderr.write(`${i} reads, ${((now() - started) / i).toFixed(0)} ms each\n`);
-    const pd = pds[i % pds.length] as SimulatedPd;
-    const model = pd.model;
+    const address = ADDRESSES[i % ADDRESSES.length] as number;
+    let presentedAt: number | undefined;
     let raw: { startedAt: number; finishedAt: number } | undefined;
     let unlockedAt: number | undefined;
+    let locked = false;
     let texted = false;
-    const onSent = (e: { type: string; startedAt: number; finishedAt: number }) => {
-      if (e.type === 'RAW') raw = e;
-    };
-    const onOutput = (e: { index: number; active: boolean; at: number }) => {
-      if (e.index === 0 && e.active) unlockedAt ??= e.at;
-    };
-    // The TEXT command, not a change of the display: the same text may still be showing.
-    const onCommand = (c: { type: string }) => {
-      if (c.type === 'TEXT' && unlockedAt !== undefined) texted = true;
-    };
-    model.on('reportSent', onSent);
-    model.on('output', onOutput);
-    model.on('command', onCommand);
+    const off = sim.listen((m) => {
+      if (!('address' in m) || m.address !== address) return;
+      if (m.kind === 'presented') presentedAt = m.at;
+      else if (m.kind === 'raw') raw = m;
+      else if (m.kind === 'output' && m.active) unlockedAt ??= m.at;
+      else if (m.kind === 'output' && unlockedAt !== undefined) locked = true;
+      // The TEXT command, not a change of the display: the same text may still be showing.
+      else if (m.kind === 'text' && unlockedAt !== undefined) texted = true;
+    });
     // Presented at a random moment of the polling round.
     await new Promise((r) => setTimeout(r, Math.random() * 150));
-    const t0 = now();
-    model.presentCard({ format: 'wiegand26', facility: 12, card: 100 + (i % pds.length) });
+    sim.post({ kind: 'present', address, card: 100 + (i % ADDRESSES.length) });
     await waitFor('the unlock', () => unlockedAt !== undefined && raw !== undefined);
     // Let the LED, buzzer and text for this read finish, so the next read starts on a polling bus.
     await waitFor('the indication', () => texted);
-    await waitFor('the lock to fall back', () => model.outputs()[0] === false);
-    model.off('reportSent', onSent);
-    model.off('output', onOutput);
-    model.off('command', onCommand);
+    await waitFor('the lock to fall back', () => locked);
+    off();
+    // The simulator's times, on this thread's clock.
+    const t0 = (presentedAt as number) - sim.offsetMs;
     const r = raw as { startedAt: number; finishedAt: number };
-    const poll = [...writes].reverse().find((w) => w.address === pd.address && w.at < r.startedAt);
-    const out = writes.find((w) => w.address === pd.address && w.at > r.finishedAt - 1);
+    const rawStart = r.startedAt - sim.offsetMs;
+    const rawEnd = r.finishedAt - sim.offsetMs;
+    const poll = [...writes].reverse().find((w) => w.address === address && w.at < rawStart);
+    const out = writes.find((w) => w.address === address && w.at > rawEnd - 1);
     if (!poll || !out) throw new Error(`read ${i}: POLL or OUT not found in the CP's writes`);
     // The RAW was complete at the CP when its last chunk arrived: the last arrival before the OUT.
-    const rawAtCp = arrivals.filter((a) => a < out.at).at(-1) ?? r.finishedAt;
+    const rawAtCp = arrivals.filter((a) => a < out.at).at(-1) ?? rawEnd;
     const pollWire = wireTimeMs(poll.length, BAUD);
     const outWire = wireTimeMs(out.length, BAUD);
     const rawWire = r.finishedAt - r.startedAt;
     const ackLength = poll.length; // an ACK is the size of a POLL, both with and without the Secure Channel
     const exchange = pollWire + TURNAROUND_MS + wireTimeMs(ackLength, BAUD) + IDLE_GAP_MS;
     rows.push({
-      total: (unlockedAt as number) - t0,
+      total: (unlockedAt as number) - (presentedAt as number),
       pollWait: Math.max(0, poll.at - t0),
       wire: pollWire + TURNAROUND_MS + rawWire + outWire,
       cp: out.at - rawAtCp,
-      simLate: rawAtCp - r.finishedAt,
-      limit: pds.length * exchange + pollWire + TURNAROUND_MS + rawWire + IDLE_GAP_MS + outWire,
+      ...splitCp(
+        decisions.find((d) => d.from >= rawAtCp && d.to <= out.at),
+        rawAtCp,
+        out.at,
+      ),
+      gc: pauses.reduce((sum, p) => sum + Math.max(0, Math.min(p.to, out.at) - Math.max(p.from, rawAtCp)), 0),
+      simLate: rawAtCp - rawEnd,
+      limit: ADDRESSES.length * exchange + pollWire + TURNAROUND_MS + rawWire + IDLE_GAP_MS + outWire,
     });
   }
+  gcObserver.disconnect();
   await host.stop();
   await sim.stop();
   site.close();
   await pair.stop();
   rmSync(dir, { recursive: true, force: true });
+  if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
 
   const limit = Math.max(...rows.map((r) => r.limit));
   const total = stats(rows.map((r) => r.total));
   const cp = stats(rows.map((r) => r.cp));
-  const added = stats(rows.map((r) => Math.max(0, r.cp - IDLE_GAP_MS)));
+  const addedOf = (r: { cp: number }) => Math.max(0, r.cp - IDLE_GAP_MS);
+  const added = stats(rows.map(addedOf));
+  const withGc = rows.filter((r) => r.gc > 0);
   console.log(
     JSON.stringify(
       {
@@ -274,7 +326,9 @@ ${devices.join('\n')}
         reads: READS,
         baud: BAUD,
         secure: SECURE,
-        pds: pds.length,
+        journalFolder: dataDir,
+        pds: ADDRESSES.length,
+        clockOffsetMs: +sim.offsetMs.toFixed(3),
         idleGapMs: +IDLE_GAP_MS.toFixed(2),
         limitMs: +limit.toFixed(1),
         totalMs: total,
@@ -282,6 +336,26 @@ ${devices.join('\n')}
         wireMs: stats(rows.map((r) => r.wire)),
         cpMs: cp,
         gatewayAddedMs: added,
+        cpMinMs: +Math.min(...rows.map((r) => r.cp)).toFixed(2),
+        cpBeforeDecisionMs: stats(rows.map((r) => r.beforeDecision)),
+        cpDecisionMs: stats(rows.map((r) => r.decision)),
+        cpAfterDecisionMs: stats(rows.map((r) => r.afterDecision)),
+        slowest: rows
+          .map((r) => ({
+            added: addedOf(r),
+            before: r.beforeDecision,
+            decision: r.decision,
+            after: r.afterDecision,
+            gc: r.gc,
+          }))
+          .sort((a, b) => b.added - a.added)
+          .slice(0, Math.ceil(rows.length / 100))
+          .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, +v.toFixed(2)]))),
+        readsWithGcInCp: withGc.length,
+        gcInCpMs: stats(withGc.map((r) => r.gc)),
+        gatewayAddedWithoutGcMs: stats(rows.filter((r) => r.gc === 0).map(addedOf)),
+        readsAdded2msOrMore: rows.filter((r) => addedOf(r) >= 2).length,
+        readsAdded2msOrMoreWithGc: rows.filter((r) => addedOf(r) >= 2 && r.gc > 0).length,
         rawArrivalAfterModelMs: stats(rows.map((r) => r.simLate)),
         p99TotalOverLimit: +(total.p99 / limit).toFixed(2),
       },
@@ -291,7 +365,7 @@ ${devices.join('\n')}
   );
   // Targets of the OSDP issue (issue 3): p99 total ≤ 1.2 × the limit, gateway-added p99 ≤ 2 ms.
   const bench = 'osdp';
-  const note = `${READS} reads, ${pds.length} PDs, ${BAUD} baud, Secure Channel ${SECURE}; limit ${limit.toFixed(1)} ms`;
+  const note = `${READS} reads, ${ADDRESSES.length} PDs, ${BAUD} baud, Secure Channel ${SECURE}; journal in ${values['data-dir'] ?? tmpdir()}; limit ${limit.toFixed(1)} ms`;
   reportFigure({ bench, figure: 'card-to-unlock p99', value: total.p99, unit: 'ms', note });
   const ratio = +(total.p99 / limit).toFixed(2);
   reportFigure({
