@@ -27,7 +27,7 @@ export interface ReaderCounters {
   corrupt: number;
   /** Sends of the same request after a timeout, damage, or SW3 0x10/0x11. */
   resends: number;
-  /** Replies that came after their timeout, heard while the session listened on before a resend. */
+  /** Replies heard while the session listened on after a timeout or after a reply that did not fit. */
   lateReplies: number;
   /** Responses with an error SW3 (not counting "no card" and "no content"). */
   statusErrors: number;

@@ -129,6 +129,16 @@ describe('IdCardReaderSession against the simulated SAM', () => {
     },
   );
 
+  it('takes its own reply after a late one that does not fit (a find answer heard during select)', async () => {
+    const r = await started();
+    r.sim.model.place(0);
+    // Late past the listen after the timeout: the resent find takes it, select hears the resend's.
+    r.sim.model.setFault({ kind: 'slow', extraMs: 440, remaining: 1, command: 'find-card' });
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(r.seen).toEqual(['online', 'read 19900307']);
+    expect(r.session.counters).toMatchObject({ timeouts: 1, corrupt: 1, lateReplies: 1, readFailures: 0 });
+  });
+
   /** What the session reports when every read answers this SW3, for each status of §2.4. */
   const expected: Record<string, string[]> = {
     SUCCESS: ['online'], // 0x90 with no data is malformed: resent, never a read
