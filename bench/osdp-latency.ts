@@ -37,6 +37,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { wireTimeMs } from '../drivers/line/wire-time.js';
 import { deriveScbk } from '../drivers/osdp/secure/keys.js';
+import { systemClock } from '../drivers/shared/clock.js';
 import type { ByteTransport } from '../drivers/transport/byte-transport.js';
 import { SerialTransport } from '../drivers/transport/serial-transport.js';
 import { collectGarbageNow, compactHeapOnFullGc } from '../gateway/cli/heap-tuning.js';
@@ -63,7 +64,7 @@ const TURNAROUND_MS = 1;
 const IDLE_GAP_MS = wireTimeMs(2, BAUD);
 const LANES = ['north-ped-in', 'north-ped-out', 'east-ped-in', 'east-ped-out'];
 const ADDRESSES = [1, 2, 3, 4];
-const now = () => performance.timeOrigin + performance.now();
+const now = systemClock.now;
 const cuidOf = (address: number) => Buffer.from([0xc0, 0xff, 0xee, 0, 0, 0, 0, address]);
 
 /** Records every write the CP makes (when, how long, to which PD) and when bytes arrived. */

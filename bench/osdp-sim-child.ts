@@ -13,12 +13,13 @@
  * Times are `performance.timeOrigin + performance.now()` of this process.
  */
 
+import { systemClock } from '../drivers/shared/clock.js';
 import { SerialTransport } from '../drivers/transport/serial-transport.js';
 import { BusSimulator } from '../simulators/osdp/bus-simulator.js';
 import { SimulatedPd } from '../simulators/osdp/pd-responder.js';
 import type { FromSimProcess, SimProcessSettings, ToSimProcess } from './osdp-sim-process.js';
 
-const now = () => performance.timeOrigin + performance.now();
+const now = systemClock.now;
 
 async function run(data: SimProcessSettings): Promise<void> {
   const send = (message: FromSimProcess) => process.send?.(message);

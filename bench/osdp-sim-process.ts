@@ -3,7 +3,9 @@
  * them in a process of their own): the messages both ways, and the handle that starts the child,
  * talks to it and knows the offset between its clock and ours.
  */
+
 import { type ChildProcess, fork } from 'node:child_process';
+import { systemClock } from '../drivers/shared/clock.js';
 
 export interface SimProcessSettings {
   path: string;
@@ -26,7 +28,7 @@ export type FromSimProcess =
   | { kind: 'pong'; id: number; at: number }
   | { kind: 'stopped' };
 
-const now = () => performance.timeOrigin + performance.now();
+const now = systemClock.now;
 
 /** The simulated readers' process (osdp-sim-child.ts), and its clock's offset from ours. */
 export class SimProcess {

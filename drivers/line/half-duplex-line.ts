@@ -125,9 +125,7 @@ export class HalfDuplexLine {
   }
 
   exchange<T>(request: ExchangeRequest<T>): Promise<ExchangeResult<T>> {
-    const run = this.tail.then(() => this.run(request));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.inTurn(() => this.run(request));
   }
 
   /**
@@ -138,7 +136,12 @@ export class HalfDuplexLine {
    * a resend goes out on a line known to be quiet.
    */
   listen<T>(collector: ReplyCollector<T>, ms: number): Promise<T | undefined> {
-    const run = this.tail.then(() => this.runListen(collector, ms));
+    return this.inTurn(() => this.runListen(collector, ms));
+  }
+
+  /** Runs `job` after every exchange and listen queued before it, one at a time. */
+  private inTurn<R>(job: () => Promise<R>): Promise<R> {
+    const run = this.tail.then(job);
     this.tail = run.catch(() => undefined);
     return run;
   }

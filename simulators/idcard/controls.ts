@@ -1,4 +1,4 @@
-import type { SamCommand } from '../../drivers/idcard/messages.js';
+import { COMMAND_CODES, type SamCommandType } from '../../drivers/idcard/messages.js';
 import { statusInfo } from '../../drivers/idcard/status-words.js';
 import { maskIdNumber } from '../../gateway/registry/id-number.js';
 import type { SamFault, SamModel } from './sam-model.js';
@@ -128,17 +128,7 @@ export function parseFault(args: readonly string[]): SamFault {
   }
 }
 
-const COMMAND_TYPES: readonly SamCommand['type'][] = [
-  'reset-sam',
-  'sam-status',
-  'read-sam-id',
-  'find-card',
-  'select-card',
-  'read-base',
-  'read-appended-address',
-  'read-base-fingerprint',
-  'set-baud',
-];
+const COMMAND_TYPES = Object.keys(COMMAND_CODES) as SamCommandType[];
 
 function parseSlow(ms: string | undefined, count: string | undefined, command: string | undefined): SamFault {
   const extraMs = Number(ms);
