@@ -186,6 +186,24 @@ describe.each([
     expect(t.events.filter((e) => e.startsWith('offline'))).toEqual(['offline 4']);
   });
 
+  it('delivers a card whose report was lost while its PD went offline, by retrying the POLL before any reset', async () => {
+    const t = await setUp(makeRig);
+    const before = t.events.length;
+    // PD 3 answers every command, but no reply gets back: the RAW sits in its reply cache.
+    t.sim().setFaults(3, { dropReplies: 1 });
+    t.sim().pd(3)?.model.presentCard({ format: 'wiegand26', facility: 3, card: 333 });
+    await waitFor('PD 3 offline', () => !t.online.has(3));
+    t.sim().clearFaults(3);
+    await waitFor('PD 3 back online', () => t.online.has(3));
+    await waitFor('the card from PD 3', () => cardsFrom(t.reports, 3) === 1);
+    expect(t.panel.status(3).counters.recoveredReports).toBe(1);
+    // The reconnect was the identical retry, not a new Secure Channel: the session went on.
+    expect(t.events.slice(before)).toEqual(['offline 3', 'online 3 secure']);
+    // It is delivered once, and PD 3 goes on reading.
+    t.sim().pd(3)?.model.presentCard({ format: 'wiegand26', facility: 3, card: 334 });
+    await waitFor('the second card from PD 3', () => cardsFrom(t.reports, 3) === 2);
+  });
+
   it('rides out lost, late, busy and corrupted replies and line noise with identical retries', async () => {
     const t = await setUp(makeRig);
     t.sim().setFaults('bus', { dropReplies: 0.15, corruptCheck: 0.1 });

@@ -20,6 +20,8 @@ export interface PdCounters {
   retries: number;
   secureFailures: number;
   offlineTransitions: number;
+  /** Reports (a card read, …) fetched by retrying a POLL left unanswered when the PD went offline. */
+  recoveredReports: number;
 }
 
 export interface PdStatus {
@@ -83,6 +85,11 @@ interface Pd {
   nextPollAt: number;
   /** The PD answered BUSY: nothing is sent to it before this time. */
   busyUntil: number;
+  /**
+   * Offline with a POLL unanswered: that POLL is retried, byte-identical, until this time, and
+   * only then is the PD reset (timing.lostPollRetryMs says why).
+   */
+  retryLostPollUntil?: number;
   lastRoundTripMs?: number;
   counters: PdCounters;
 }
@@ -141,11 +148,12 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
           retries: 0,
           secureFailures: 0,
           offlineTransitions: 0,
+          recoveredReports: 0,
         },
       };
     });
     options.line.onState((state) => {
-      if (state === 'down') for (const pd of this.pds) this.goOffline(pd, 'line down');
+      if (state === 'down') for (const pd of this.pds) this.goOffline(pd, 'line down', 'retry-poll');
       this.nap.wake();
     });
   }
@@ -239,7 +247,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
   }
 
   private dueAt(pd: Pd): number {
-    if (pd.online) return pd.nextPollAt;
+    if (pd.online || pd.retryLostPollUntil !== undefined) return pd.nextPollAt;
     if (pd.link.phase !== 'reset') return pd.nextPollAt;
     return pd.lastTryAt + this.timing.reconnectIntervalMs;
   }
@@ -324,6 +332,10 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     }
     pd.inFlight = undefined;
     if (reply.type === 'NAK') pd.counters.naks++;
+    if (pd.retryLostPollUntil !== undefined) {
+      this.lostPollAnswered(pd, reply, { sentAt: result.sentAt, repliedAt: result.repliedAt });
+      return;
+    }
     if (pd.online) {
       this.onlineReply(pd, inFlight, reply, { sentAt: result.sentAt, repliedAt: result.repliedAt });
       return;
@@ -351,6 +363,23 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
       return;
     }
     if (reply.type !== 'ACK') this.emit('report', pd.link.config.address, reply, timing);
+  }
+
+  /**
+   * The PD answered the POLL it was offline with: the same session goes on, and what the POLL
+   * brought is delivered. A NAK (0x04: the PD was restarted) means the session is gone: reset.
+   */
+  private lostPollAnswered(pd: Pd, reply: OsdpReply, timing: ReportTiming): void {
+    pd.retryLostPollUntil = undefined;
+    if (reply.type === 'NAK') {
+      pd.link.reset();
+      return;
+    }
+    pd.online = true;
+    this.emit('online', this.describe(pd));
+    if (reply.type === 'ACK') return;
+    pd.counters.recoveredReports++;
+    this.emit('report', pd.link.config.address, reply, timing);
   }
 
   private step(pd: Pd, step: LinkStep): void {
@@ -386,6 +415,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
   /** No usable reply: retry identically, or give the command up; silence decides offline. */
   private lost(pd: Pd, inFlight: NonNullable<Pd['inFlight']>, now: number): void {
     if (!pd.online) {
+      if (pd.retryLostPollUntil !== undefined) return; // the next try at its turn (checkSilence ends it)
       // Connecting: a PD that does not answer waits for the next reconnect slot.
       pd.inFlight = undefined;
       pd.link.reset();
@@ -403,23 +433,39 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
 
   private checkSilence(pd: Pd, now: number): void {
     if (pd.online && now - pd.lastReplyAt > this.timing.offlineAfterMs) {
-      this.goOffline(pd, `no valid reply for ${Math.round(now - pd.lastReplyAt)} ms`);
+      this.goOffline(pd, `no valid reply for ${Math.round(now - pd.lastReplyAt)} ms`, 'retry-poll');
     }
-  }
-
-  private restart(pd: Pd, reason: string): void {
-    if (pd.online) this.goOffline(pd, reason);
-    else {
+    if (pd.retryLostPollUntil !== undefined && now >= pd.retryLostPollUntil) {
+      pd.retryLostPollUntil = undefined;
       pd.inFlight = undefined;
       pd.link.reset();
     }
   }
 
-  private goOffline(pd: Pd, reason: string): void {
+  /** A deliberate reset (rejected reply, lost sequence, new key): nothing is retried. */
+  private restart(pd: Pd, reason: string): void {
+    if (pd.online) this.goOffline(pd, reason, 'reset');
+    else {
+      pd.retryLostPollUntil = undefined;
+      pd.inFlight = undefined;
+      pd.link.reset();
+    }
+  }
+
+  /**
+   * `retry-poll` (silence, line down): a POLL on the wire stays there to be retried, with the
+   * link as it is, until timing.lostPollRetryMs has passed; anything else resets the link.
+   */
+  private goOffline(pd: Pd, reason: string, then: 'retry-poll' | 'reset'): void {
     this.failJobs(pd, 'offline', `PD ${pd.link.config.name} went offline: ${reason}`);
-    pd.inFlight = undefined;
-    pd.link.reset();
     pd.lastTryAt = Number.NEGATIVE_INFINITY;
+    if (then === 'retry-poll' && pd.online && pd.inFlight && !pd.inFlight.job) {
+      pd.retryLostPollUntil = this.clock.now() + this.timing.lostPollRetryMs;
+    } else {
+      pd.retryLostPollUntil = undefined;
+      pd.inFlight = undefined;
+      pd.link.reset();
+    }
     if (!pd.online) return;
     pd.online = false;
     pd.counters.offlineTransitions++;

@@ -15,6 +15,13 @@ export interface OsdpTiming {
   offlineAfterMs: number;
   /** An offline PD is tried again (ID with sequence 0) this often, once per try. */
   reconnectIntervalMs: number;
+  /**
+   * A PD that went offline with a POLL unanswered is sent that POLL again, byte-identical, at
+   * its polling turn for this long before it is reset. The lost reply may have been a card read,
+   * which the PD keeps only in its reply cache: a reset (sequence 0) discards it, and the card
+   * is gone. After this long the person has presented the card again or left.
+   */
+  lostPollRetryMs: number;
   /** After BUSY the same command is sent again after this wait. */
   busyRetryMs: number;
   /** A queued command (OUT, LED, …) that has not been answered after this many sends fails. */
@@ -28,6 +35,7 @@ export const DEFAULT_OSDP_TIMING: OsdpTiming = {
   pollIntervalMs: 50,
   offlineAfterMs: 1500,
   reconnectIntervalMs: 1000,
+  lostPollRetryMs: 1500,
   busyRetryMs: 20,
   commandAttempts: 3,
   interCharacterTimeoutMs: 20,
