@@ -40,6 +40,7 @@ const DEVICE_COUNTERS = [
   'naks',
   'busy',
   'secureFailures',
+  'recoveredReports',
   // ReaderCounters (drivers/idcard/reader-session.ts): ID-card readers
   'resends',
   'statusErrors',
