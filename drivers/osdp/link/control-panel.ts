@@ -180,8 +180,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
   }
 
   /**
-   * Queues a command for a PD. An OUT goes out at the next free slot on the line, ahead of the
-   * other PDs' polls; anything else in the PD's own turn, in place of its POLL (AHEAD_OF_POLLS).
+   * Queues a command for a PD; it goes out ahead of polls, at the next free slot on the line.
    * Resolves with the PD's reply (ACK, OSTATR, …); rejects with OsdpCommandError when the PD
    * is offline, answers NAK, or does not answer after `commandAttempts` sends.
    */
@@ -226,10 +225,9 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
   }
 
   /**
-   * Round-robin; a PD with an OUT queued (or one to retry) goes before plain polls, its other
-   * queued commands in its turn or when no PD is due. A lost POLL is retried at the PD's
-   * normal turn, so a silent PD costs the others one reply timeout per round and never starves
-   * them.
+   * Round-robin; a PD with a queued command (or one to retry) goes before plain polls. A lost
+   * POLL is retried at the PD's normal turn, so a silent PD costs the others one reply
+   * timeout per round and never starves them.
    */
   private pickNext(now: number): Pd | undefined {
     const n = this.pds.length;
@@ -237,17 +235,13 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     for (let i = 1; i <= n; i++) {
       const index = (this.cursor + i) % n;
       const pd = this.pds[index] as Pd;
-      const urgent = pd.inFlight
-        ? pd.inFlight.job !== undefined && AHEAD_OF_POLLS.has(pd.inFlight.command.type)
-        : pd.queue.some((job) => AHEAD_OF_POLLS.has(job.command.type));
+      const urgent = pd.inFlight ? pd.inFlight.job !== undefined : pd.queue.length > 0;
       if (pd.online && urgent && pd.busyUntil <= now) {
         this.cursor = index;
         return pd;
       }
       if (!due && this.dueAt(pd) <= now) due = pd;
     }
-    // Nobody is due: a queued command need not wait for its PD's turn on an idle line.
-    due ??= this.pds.find((pd) => pd.online && !pd.inFlight && pd.queue.length > 0 && pd.busyUntil <= now);
     if (due) this.cursor = this.pds.indexOf(due);
     return due;
   }
@@ -291,7 +285,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
   /** A queued command when online, the next connection step otherwise, or a POLL. */
   private nextCommand(pd: Pd): NonNullable<Pd['inFlight']> {
     const link = pd.link;
-    const job = pd.online ? takeNext(pd.queue) : undefined;
+    const job = pd.online ? pd.queue.shift() : undefined;
     if (!pd.online && link.phase === 'reset') pd.lastTryAt = this.clock.now();
     const connection = pd.online ? undefined : link.connectionCommand();
     const command: OsdpCommand = job?.command ?? connection?.command ?? { type: 'POLL' };
@@ -498,18 +492,4 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     if (pd.lastRoundTripMs !== undefined) status.lastRoundTripMs = pd.lastRoundTripMs;
     return status;
   }
-}
-
-/**
- * Commands a person at the door is waiting on, sent ahead of the other PDs' polls. The rest
- * (LED, buzzer, text, status queries, settings) go in the PD's own turn, so one reader's
- * indications after a read never hold back a card waiting at another reader on the line: at
- * 9600 baud a read's LED, buzzer and text take ~100 ms of the bus.
- */
-const AHEAD_OF_POLLS: ReadonlySet<OsdpCommand['type']> = new Set(['OUT']);
-
-/** The first queued command to go ahead of polls, else the oldest: removed from the queue. */
-function takeNext<J extends { command: OsdpCommand }>(queue: J[]): J | undefined {
-  const ahead = queue.findIndex((job) => AHEAD_OF_POLLS.has(job.command.type));
-  return ahead > 0 ? queue.splice(ahead, 1)[0] : queue.shift();
 }
