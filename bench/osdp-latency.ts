@@ -253,22 +253,22 @@ ${devices.join('\n')}
     let raw: { startedAt: number; finishedAt: number } | undefined;
     let unlockedAt: number | undefined;
     let locked = false;
-    let texted = false;
+    let indicated = false;
     const off = sim.listen((m) => {
       if (!('address' in m) || m.address !== address) return;
       if (m.kind === 'presented') presentedAt = m.at;
       else if (m.kind === 'raw') raw = m;
       else if (m.kind === 'output' && m.active) unlockedAt ??= m.at;
       else if (m.kind === 'output' && unlockedAt !== undefined) locked = true;
-      // The TEXT command, not a change of the display: the same text may still be showing.
-      else if (m.kind === 'text' && unlockedAt !== undefined) texted = true;
+      // The BUZ command (a pass's last indication), not the buzzer's sound: it may still be on.
+      else if (m.kind === 'buzzer' && unlockedAt !== undefined) indicated = true;
     });
     // Presented at a random moment of the polling round.
     await new Promise((r) => setTimeout(r, Math.random() * 150));
     sim.post({ kind: 'present', address, card: 100 + (i % ADDRESSES.length) });
     await waitFor('the unlock', () => unlockedAt !== undefined && raw !== undefined);
-    // Let the LED, buzzer and text for this read finish, so the next read starts on a polling bus.
-    await waitFor('the indication', () => texted);
+    // Let the LED and buzzer for this read finish, so the next read starts on a polling bus.
+    await waitFor('the indication', () => indicated);
     await waitFor('the lock to fall back', () => locked);
     off();
     // The simulator's times, on this thread's clock.

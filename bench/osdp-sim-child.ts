@@ -9,7 +9,7 @@
  * Messages in: `{ kind: 'present', address, card }` presents a 26-bit card at that PD;
  * `{ kind: 'ping', id }` is answered with this process's clock (the parent estimates the offset);
  * `{ kind: 'stop' }`. Messages out: `ready`, `presented` (when), `raw` (the RAW reply's modelled
- * wire start and end), `output` (output 0 on or off), `text` (a TEXT command arrived), `pong`.
+ * wire start and end), `output` (output 0 on or off), `buzzer` (a BUZ command arrived: a pass's last indication), `pong`.
  * Times are `performance.timeOrigin + performance.now()` of this process.
  */
 
@@ -41,7 +41,7 @@ async function run(data: SimProcessSettings): Promise<void> {
       if (e.index === 0) send({ kind: 'output', address, active: e.active, at: e.at });
     });
     pd.model.on('command', (c) => {
-      if (c.type === 'TEXT') send({ kind: 'text', address, at: c.receivedAt });
+      if (c.type === 'BUZ') send({ kind: 'buzzer', address, at: c.receivedAt });
     });
   }
   const sim = new BusSimulator({

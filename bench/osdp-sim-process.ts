@@ -24,7 +24,7 @@ export type FromSimProcess =
   | { kind: 'presented'; address: number; at: number }
   | { kind: 'raw'; address: number; startedAt: number; finishedAt: number }
   | { kind: 'output'; address: number; active: boolean; at: number }
-  | { kind: 'text'; address: number; at: number }
+  | { kind: 'buzzer'; address: number; at: number }
   | { kind: 'pong'; id: number; at: number }
   | { kind: 'stopped' };
 

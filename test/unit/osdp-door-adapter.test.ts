@@ -13,6 +13,7 @@ import type { DeviceAlarm, LanePort } from '../../drivers/shared/lane-port.js';
 import { MemoryBus } from '../../drivers/transport/memory-bus.js';
 import type { Decision, PresentedCredential } from '../../gateway/rules/types.js';
 import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
+import type { PdModelOptions } from '../../simulators/osdp/pd-model.js';
 import { SimulatedPd } from '../../simulators/osdp/pd-responder.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -64,9 +65,9 @@ afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s();
 });
 
-async function rig(lock: LockKind = 'fail-secure', heldOpenMs = 300) {
+async function rig(lock: LockKind = 'fail-secure', heldOpenMs = 300, model: PdModelOptions = {}) {
   const bus = new MemoryBus();
-  const pd = new SimulatedPd({ address: 5, model: { door: true } });
+  const pd = new SimulatedPd({ address: 5, model: { door: true, ...model } });
   const sim = new BusSimulator({ transport: bus.attach('pd'), pds: [pd], baud: 115200 });
   await sim.start();
   const line = new HalfDuplexLine(bus.attach('cp'), { baudRate: 115200 });
@@ -86,13 +87,19 @@ async function rig(lock: LockKind = 'fail-secure', heldOpenMs = 300) {
   );
   adapter.start();
   const outs: number[] = [];
+  const commands: string[] = [];
   pd.model.on('command', (c) => {
+    commands.push(c.type);
     if (c.type === 'OUT') outs.push(outs.length);
   });
   const leds: number[] = [];
   const texts: string[] = [];
   pd.model.on('led', (v) => leds.push(v.color));
   pd.model.on('text', (v) => texts.push(v.text));
+  const beeps: number[] = [];
+  pd.model.on('buzzer', (v) => {
+    if (v.sounding) beeps.push(v.on100ms);
+  });
   await line.start();
   panel.start();
   stops.push(async () => {
@@ -106,7 +113,7 @@ async function rig(lock: LockKind = 'fail-secure', heldOpenMs = 300) {
     () => port.states.includes('online') && outs.length >= 1,
   );
   await pause(30);
-  return { pd, sim, panel, port, adapter, leds, texts };
+  return { pd, sim, panel, port, adapter, leds, texts, beeps, commands };
 }
 
 describe('OsdpDoorAdapter', () => {
@@ -117,8 +124,10 @@ describe('OsdpDoorAdapter', () => {
     r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
     await waitFor('the strike released', () => r.pd.model.outputs()[0] === true);
     expect(r.port.presented).toEqual([{ kind: 'card', value: '0C0159' }]);
-    await waitFor('green and welcome', () => r.leds.includes(LED_COLOR.GREEN) && r.texts.includes('WELCOME'));
+    await waitFor('green and a short beep', () => r.leds.includes(LED_COLOR.GREEN) && r.beeps.includes(1));
     await waitFor('the strike locked again after the pulse', () => r.pd.model.outputs()[0] === false);
+    // A pass shows no text: the bus time goes to the next person.
+    expect(r.commands).not.toContain('TEXT');
   });
 
   it('acts on a decision for a credential another device read at the lane (e.g. an ID card)', async () => {
@@ -143,8 +152,22 @@ describe('OsdpDoorAdapter', () => {
     const r = await rig();
     r.pd.model.presentCard({ format: 'wiegand26', facility: 1, card: 2 });
     await waitFor('red', () => r.leds.includes(LED_COLOR.RED));
-    await waitFor('the reason text', () => r.texts.some((t) => t !== '' && t !== 'WELCOME'));
+    await waitFor('the reason text', () => r.texts.includes('UNKNOWN CREDENTIAL'));
+    await waitFor('a long beep', () => r.beeps.includes(10));
     expect(r.pd.model.outputs()[0]).toBe(false);
+  });
+
+  it('sends a reader only the indications its PDCAP lists: no text or buzzer it would refuse', async () => {
+    const r = await rig('fail-secure', 300, { text: false, buzzer: false });
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 1, card: 2 });
+    await waitFor('red', () => r.leds.includes(LED_COLOR.RED));
+    r.port.decide = () => ALLOW;
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
+    await waitFor('green', () => r.leds.includes(LED_COLOR.GREEN));
+    await pause(50);
+    expect(r.commands).not.toContain('TEXT');
+    expect(r.commands).not.toContain('BUZ');
+    expect(r.panel.status(5).counters.naks).toBe(0);
   });
 
   it('does not decide on a misread (bad parity): amber, asks for another read', async () => {

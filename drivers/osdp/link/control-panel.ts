@@ -5,7 +5,7 @@ import { encodeFrame } from '../framing/codec.js';
 import type { OsdpFrame } from '../framing/frame.js';
 import { encodeCommand, type OsdpCommand } from '../messages/commands.js';
 import { decodeReply, type OsdpReply } from '../messages/replies.js';
-import { type LinkStep, type PdConfig, type PdIdentity, PdLink } from './pd-link.js';
+import { type LinkStep, type PdCapability, type PdConfig, type PdIdentity, PdLink } from './pd-link.js';
 import { type CollectedReply, OsdpReplyCollector } from './reply-collector.js';
 import { DEFAULT_OSDP_TIMING, type OsdpTiming } from './timing.js';
 
@@ -31,6 +31,8 @@ export interface PdStatus {
   phase: PdLink['phase'];
   secure: boolean;
   identity?: PdIdentity;
+  /** The PD's PDCAP entries from its last connection: what it has (LEDs, buzzer, display …). */
+  capabilities?: PdCapability[];
   lastReplyAt?: number;
   /** Round-trip of the last exchange, ms, from the end of the command to the reply. */
   lastRoundTripMs?: number;
@@ -488,6 +490,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
       counters: { ...pd.counters },
     };
     if (pd.link.identity) status.identity = pd.link.identity;
+    if (pd.link.capabilities.length > 0) status.capabilities = [...pd.link.capabilities];
     if (pd.lastReplyAt > 0) status.lastReplyAt = pd.lastReplyAt;
     if (pd.lastRoundTripMs !== undefined) status.lastRoundTripMs = pd.lastRoundTripMs;
     return status;

@@ -44,6 +44,13 @@ export interface PdConfig {
   installKey?: boolean;
 }
 
+/** One PDCAP entry (SIA OSDP 2.2 table 4): a function code, its compliance level, how many. */
+export interface PdCapability {
+  func: number;
+  compliance: number;
+  items: number;
+}
+
 export interface PdIdentity {
   vendor: number;
   model: number;
@@ -74,7 +81,7 @@ export class PdLink {
   phase: PdPhase = 'reset';
   sequence: Sequence = 0;
   identity: PdIdentity | undefined;
-  capabilities: { func: number; compliance: number; items: number }[] = [];
+  capabilities: PdCapability[] = [];
   readonly channel: SecureChannel;
   /** This connection attempt uses the install key SCBK-D. */
   private installing = false;
