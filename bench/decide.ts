@@ -26,6 +26,7 @@ import { RegistryWriter } from '../gateway/registry/store-write.js';
 import { decide } from '../gateway/rules/decide.js';
 import type { Decision, PassRequest, Policy, RegistryView } from '../gateway/rules/types.js';
 import { reportFigure } from './figures.js';
+import { percentileOfSorted } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -235,10 +236,6 @@ function requests(n: number): PassRequest[] {
   return out;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
 function main(): void {
   const g0 = performance.now();
   const data = generate();
@@ -298,9 +295,9 @@ function main(): void {
     decisionsPerCpuSecond: Math.round(DECISIONS / ((cpuUsed.user + cpuUsed.system) / 1e6)),
     loadAverage1m: +load.toFixed(2),
     latencyMicroseconds: {
-      p50: +percentile(lat, 50).toFixed(2),
-      p99: +percentile(lat, 99).toFixed(2),
-      p999: +percentile(lat, 99.9).toFixed(2),
+      p50: +percentileOfSorted(lat, 50).toFixed(2),
+      p99: +percentileOfSorted(lat, 99).toFixed(2),
+      p999: +percentileOfSorted(lat, 99.9).toFixed(2),
       max: +(lat[lat.length - 1] as number).toFixed(1),
     },
     meanMicrosecondsByRequest: Object.fromEntries([...byKind].map(([k, v]) => [k, +(v.us / v.n).toFixed(2)])),

@@ -32,6 +32,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { reportFigure } from './figures.js';
 import { type Rig, startRig } from './onvif-rig.js';
+import { distribution } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -64,10 +65,9 @@ const celsiusOf = (i: number) => 35.5 + ((i * 37) % 170) / 100;
 const maskOf = (i: number) => i % 7 !== 0;
 
 function stats(values: number[]) {
-  const s = [...values].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+  const d = distribution(values);
   const ms = (v: number) => `${v.toFixed(1)} ms`;
-  return { count: s.length, p50: ms(at(50)), p90: ms(at(90)), p99: ms(at(99)), max: ms(at(100)) };
+  return { count: values.length, p50: ms(d.p50), p90: ms(d.p90), p99: ms(d.p99), max: ms(d.max) };
 }
 
 function sessionTotals(rig: Rig) {

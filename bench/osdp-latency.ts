@@ -48,6 +48,7 @@ import { loadOrCreateKey } from '../gateway/util/key-file.js';
 import { PtyPair } from '../simulators/shared/pty-pair.js';
 import { reportFigure } from './figures.js';
 import { SimProcess } from './osdp-sim-process.js';
+import { distribution } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -112,16 +113,7 @@ function waitFor(what: string, condition: () => boolean, ms = 20_000): Promise<v
   });
 }
 
-function stats(values: number[]) {
-  const s = [...values].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-  return {
-    p50: +at(50).toFixed(1),
-    p90: +at(90).toFixed(1),
-    p99: +at(99).toFixed(1),
-    max: +at(100).toFixed(1),
-  };
-}
+const stats = (values: number[]) => distribution(values);
 
 function splitCp(decision: { from: number; to: number } | undefined, rawAtCp: number, outAt: number) {
   if (!decision) throw new Error('no decision between the RAW and the OUT');

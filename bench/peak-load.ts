@@ -32,6 +32,7 @@ import { generateCommunity } from '../simulators/site/community.js';
 import { reportFigure } from './figures.js';
 import { PeakRig, residentsInRandomOrder } from './peak-load-rig.js';
 import { mb, RssSampler, summariseRss } from './rss.js';
+import { percentile } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -112,11 +113,6 @@ function ticksPerSecond(): number {
   } catch {
     return 100;
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 }
 
 async function main(): Promise<number> {
