@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import { isDenyCode, REASON_TITLES } from '../../gateway/rules/reasons.js';
-import type { Action, Decision } from '../../gateway/rules/types.js';
+import type { Action, Decision, PresentedCredential } from '../../gateway/rules/types.js';
 import { type Clock, systemClock } from '../shared/clock.js';
+import type { ScanCredential, ScanCredentials } from '../shared/code-credentials.js';
 import type { LaneActuator, LanePort } from '../shared/lane-port.js';
+import { WrongCodeLimit, type WrongCodePolicy } from '../shared/wrong-code-limit.js';
 import { cardCredential } from './card-credential.js';
 import type { OsdpControlPanel, PdStatus } from './link/control-panel.js';
 import type { PdCapability } from './link/pd-link.js';
@@ -27,6 +29,13 @@ export interface OsdpDoorConfig {
   address: number;
   /** Reader number on the PD whose cards and PINs belong to this lane; absent: no reader. */
   reader?: number;
+  /**
+   * The site's pass layer (gateway/passes): a code typed at the keypad is checked as a scanned
+   * one is, so `passes.unsigned: refuse` covers keypads too. Absent: presented as a plain `qr`.
+   */
+  codes?: ScanCredentials;
+  /** The keypad's wrong-code limit (default DEFAULT_WRONG_CODE_POLICY). */
+  wrongCodes?: WrongCodePolicy;
   door?: {
     /** Output that drives the lock relay. */
     output: number;
@@ -65,6 +74,7 @@ export class OsdpDoorAdapter implements LaneActuator {
   private doorOpen = false;
   private heldTimer: unknown;
   private lastStatus = { tamper: 0, power: 0 };
+  private readonly wrongCodes: WrongCodeLimit;
   /** What the reader can show, from its PDCAP at the last connection. */
   private shows: Annunciators = NO_ANNUNCIATORS;
 
@@ -76,6 +86,7 @@ export class OsdpDoorAdapter implements LaneActuator {
     clock?: Clock,
   ) {
     this.clock = clock ?? systemClock;
+    this.wrongCodes = new WrongCodeLimit(config.wrongCodes);
   }
 
   /** Subscribes to the panel; call once. */
@@ -176,12 +187,43 @@ export class OsdpDoorAdapter implements LaneActuator {
       else if (key === '#') {
         const code = this.pin;
         this.pin = '';
-        if (code.length > 0) this.decide({ kind: 'qr', value: code });
+        if (code.length > 0) this.onCode(code);
       } else if (/^[0-9]$/.test(key) && this.pin.length < 32) this.pin += key;
     }
   }
 
-  private decide(credential: { kind: 'card' | 'qr'; value: string }): void {
+  /**
+   * A code typed at the keypad goes through the pass layer like a scanned one. Wrong codes
+   * (unknown, or refused by the pass layer) are limited: past the limit the keypad ignores
+   * codes for a while and KEYPAD_LOCKED is raised, once per lock.
+   */
+  private onCode(code: string): void {
+    const now = this.clock.now();
+    if (this.wrongCodes.locked(now)) {
+      this.log.info({ until: new Date(this.wrongCodes.until).toISOString() }, 'keypad locked: code ignored');
+      this.indicate(LED_COLOR.RED, 'long', 'KEYPAD LOCKED');
+      return;
+    }
+    let read: ScanCredential;
+    try {
+      read = this.config.codes?.credentialFor(code, now) ?? { credential: { kind: 'qr', value: code } };
+    } catch (err) {
+      // A broken verifier must not open the door: nothing is presented.
+      this.log.error({ err }, 'keypad code could not be checked; not presented');
+      this.indicate(LED_COLOR.AMBER, 'long', 'TRY AGAIN');
+      return;
+    }
+    if (read.note !== undefined) this.log.info({ pass: read.note }, 'keypad code checked');
+    const decision = this.decide(read.credential);
+    if (decision === undefined) return;
+    if (decision.allow) this.wrongCodes.accepted();
+    else if (isWrongCode(decision) && this.wrongCodes.refused(now)) {
+      const lockSeconds = Math.ceil((this.wrongCodes.until - now) / 1000);
+      this.alarm('KEYPAD_LOCKED', 'warning', { lockSeconds });
+    }
+  }
+
+  private decide(credential: PresentedCredential): Decision | undefined {
     let decision: Decision;
     try {
       decision = this.port.present(this.config.laneId, credential, this.config.deviceId);
@@ -189,9 +231,10 @@ export class OsdpDoorAdapter implements LaneActuator {
       // Not journaled, so not actuated: the person is told to try again.
       this.log.error({ err }, 'pass could not be recorded; nothing actuated');
       this.indicate(LED_COLOR.AMBER, 'long', 'TRY AGAIN');
-      return;
+      return undefined;
     }
     this.actuate(decision);
+    return decision;
   }
 
   get deviceId(): string {
@@ -315,7 +358,7 @@ export class OsdpDoorAdapter implements LaneActuator {
   }
 
   private alarm(
-    code: 'DOOR_FORCED_OPEN' | 'DOOR_HELD_OPEN' | 'DEVICE_TAMPER' | 'DEVICE_POWER_FAILURE',
+    code: 'DOOR_FORCED_OPEN' | 'DOOR_HELD_OPEN' | 'DEVICE_TAMPER' | 'DEVICE_POWER_FAILURE' | 'KEYPAD_LOCKED',
     severity: 'warning' | 'critical',
     detail: Record<string, string | number>,
   ): void {
@@ -369,6 +412,13 @@ function ledCommand(reader: number, color: number, beep: 'short' | 'long', secon
       },
     ],
   };
+}
+
+/** Refusals that say the code itself is wrong (a guess), not that its holder may not pass now. */
+const WRONG_CODE_REASONS: ReadonlySet<string> = new Set(['UNKNOWN_CREDENTIAL', 'INVALID_SIGNATURE']);
+
+function isWrongCode(decision: Decision): boolean {
+  return decision.reasons.some((r) => r.effect === 'deny' && WRONG_CODE_REASONS.has(r.code));
 }
 
 /** The reader's display takes ASCII: the English title of the first deny reason. */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { normaliseCredentialValue } from '../../gateway/registry/credential-value.js';
-import type { Decision, PresentedCredential } from '../../gateway/rules/types.js';
+import type { Decision } from '../../gateway/rules/types.js';
+import type { ScanCredential, ScanCredentials } from '../shared/code-credentials.js';
 import type { LanePort } from '../shared/lane-port.js';
 import { type ScanFingerprint, scanFingerprint } from './scan-text.js';
 import type { Scan, Scanner, ScannerEvents } from './scanner.js';
@@ -22,21 +23,6 @@ export interface ScannerAdapterConfig {
    * (gateway/passes) sits here. Without it a code is presented as a plain `qr` value.
    */
   credentials?: ScanCredentials;
-}
-
-/** What a scanned code is presented as, and what the log may say about how it was read. */
-export interface ScanCredential {
-  credential: PresentedCredential;
-  /** Log fields (a verification outcome, a reason): never the code's text or content. */
-  note?: Readonly<Record<string, string | number>>;
-}
-
-export interface ScanCredentials {
-  /**
-   * `text` is the code in the registry's normal form, never blank; `at` is the scan's time
-   * (epoch ms). Must not throw: a code it cannot make sense of is a credential that is refused.
-   */
-  credentialFor(text: string, at: number): ScanCredential;
 }
 
 export interface ScannerAdapterEvents {

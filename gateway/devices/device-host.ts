@@ -2,10 +2,12 @@ import type { Logger } from 'pino';
 import type { SerialLineConfig } from '../../config/devices-schema.js';
 import { HalfDuplexLine } from '../../drivers/line/half-duplex-line.js';
 import { modbusIdleGapCharacters } from '../../drivers/modbus/timing.js';
+import type { ScanCredentials } from '../../drivers/shared/code-credentials.js';
 import type { ByteTransport } from '../../drivers/transport/byte-transport.js';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { childLogger } from '../logging.js';
 import type { MessageBus } from '../mqtt/bus.js';
+import { siteScanCredentials } from '../passes/site-passes.js';
 import type { Site } from '../site.js';
 import { buildBarriers, linesWithModbus } from './barrier-devices.js';
 import type { DeviceContext, DeviceModule, DeviceState } from './device-module.js';
@@ -66,10 +68,15 @@ export class DeviceHost {
       });
       this.lines.set(config.id, line);
     }
+    let passes: ScanCredentials | undefined;
     const context: DeviceContext = {
       site,
       log,
       port: this.port,
+      passCredentials: () => {
+        passes ??= siteScanCredentials(site, childLogger(log, 'passes'));
+        return passes;
+      },
       line: (id) => {
         const line = this.lines.get(id);
         if (!line) throw new Error(`no line "${id}" (the configuration check should have caught this)`);

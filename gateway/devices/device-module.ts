@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { HalfDuplexLine } from '../../drivers/line/half-duplex-line.js';
+import type { ScanCredentials } from '../../drivers/shared/code-credentials.js';
 import type { LaneActuator } from '../../drivers/shared/lane-port.js';
 import type { Site } from '../site.js';
 import type { SiteLanePort } from './site-lane-port.js';
@@ -10,6 +11,11 @@ export interface DeviceContext {
   log: Logger;
   port: SiteLanePort;
   line(id: string): HalfDuplexLine;
+  /**
+   * The site's signed-pass layer, built on the first call and shared: every scanner and keypad
+   * checks codes through it. Throws when the pass key files are unusable.
+   */
+  passCredentials(): ScanCredentials;
 }
 
 /**

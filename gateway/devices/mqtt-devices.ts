@@ -31,7 +31,7 @@ export interface MqttDevicesOptions {
  * its `lockDevice` whether it is open.
  */
 export function buildMqttDevices(
-  context: DeviceContext,
+  context: Pick<DeviceContext, 'site' | 'log' | 'port'>,
   bus: MessageBus,
   options: MqttDevicesOptions = {},
 ): DeviceModule[] {

@@ -1,6 +1,7 @@
 import type { OsdpDeviceConfig } from '../../config/devices-schema.js';
 import { OsdpDoorAdapter } from '../../drivers/osdp/door-adapter.js';
 import { OsdpControlPanel, type PdStatus } from '../../drivers/osdp/link/control-panel.js';
+import type { ScanCredentials } from '../../drivers/shared/code-credentials.js';
 import { childLogger } from '../logging.js';
 import { loadOrCreateKey, readSecretFile } from '../util/key-file.js';
 import type { DeviceContext, DeviceModule } from './device-module.js';
@@ -41,8 +42,12 @@ export function buildOsdp(context: DeviceContext): DeviceModule[] {
     panel.on('keyInstalled', (s: PdStatus) =>
       panelLog.warn({ pd: s.name }, 'PD provisioned with its own key; remove installKey'),
     );
+    // Built on the first code typed: a site with no keypads needs no pass files.
+    const codes: ScanCredentials = {
+      credentialFor: (text, at) => context.passCredentials().credentialFor(text, at),
+    };
     const adapters = devices.map(
-      (d) => new OsdpDoorAdapter(doorConfig(d), panel, port, childLogger(log, `osdp:${d.id}`)),
+      (d) => new OsdpDoorAdapter({ ...doorConfig(d), codes }, panel, port, childLogger(log, `osdp:${d.id}`)),
     );
     return {
       devices: adapters.length,

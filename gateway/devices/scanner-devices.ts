@@ -6,7 +6,6 @@ import { ScannerAdapter } from '../../drivers/scanner/scanner-adapter.js';
 import { SerialScanner } from '../../drivers/scanner/serial-scanner.js';
 import { SerialTransport } from '../../drivers/transport/serial-transport.js';
 import { childLogger, type Logger } from '../logging.js';
-import { siteScanCredentials } from '../passes/site-passes.js';
 import type { DeviceContext, DeviceModule } from './device-module.js';
 
 /**
@@ -18,7 +17,7 @@ import type { DeviceContext, DeviceModule } from './device-module.js';
 export function buildScanners(context: DeviceContext): DeviceModule[] {
   const { site, log, port } = context;
   if (site.config.scanners.length === 0) return [];
-  const credentials = siteScanCredentials(site, childLogger(log, 'passes'));
+  const credentials = context.passCredentials();
   return site.config.scanners.map((s) => {
     const deviceLog = childLogger(log, `scanner:${s.id}`);
     const scanner = makeScanner(s, deviceLog);

@@ -108,6 +108,11 @@ export const ALARM_CODES = [
    * so the person must place it again (a damaged card, a failing reader). Once per presentation.
    */
   'CARD_UNREADABLE',
+  /**
+   * Too many wrong codes at a keypad in a short time (drivers/shared/wrong-code-limit.ts): it
+   * ignores codes for a while. Someone may be guessing pass codes.
+   */
+  'KEYPAD_LOCKED',
   /** A device reported tamper (case opened, pulled off the wall) or a power failure. */
   'DEVICE_TAMPER',
   'DEVICE_POWER_FAILURE',

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { ScanCredential, ScanCredentials } from '../../drivers/scanner/scanner-adapter.js';
+import type { ScanCredential, ScanCredentials } from '../../drivers/shared/code-credentials.js';
 import { PASS_ID_PATTERN, SIGNED_TEXT } from './pass-codec.js';
 import type { Trust } from './trust-files.js';
 import { codeIdOf, type PassVerdict, verifyPass } from './verify-pass.js';

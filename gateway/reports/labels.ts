@@ -19,6 +19,10 @@ export const ALARM_LABELS: Readonly<Record<AlarmCode, Message>> = {
   DEVICE_TAMPER: { zh: '设备被拆动', en: 'Device tamper' },
   DEVICE_POWER_FAILURE: { zh: '设备电源故障', en: 'Device power failure' },
   CARD_UNREADABLE: { zh: '证件读取失败，请重新放置', en: 'Card could not be read; place it again' },
+  KEYPAD_LOCKED: {
+    zh: '密码错误次数过多，键盘暂时锁定',
+    en: 'Too many wrong codes; keypad locked for a while',
+  },
   BARRIER_STUCK: { zh: '道闸卡滞', en: 'Barrier stuck' },
   TAILGATING: { zh: '车辆尾随', en: 'Tailgating' },
   RELAY_FAILURE: { zh: '继电器故障', en: 'Relay failure' },

@@ -112,11 +112,8 @@ beforeEach(async () => {
 
   log = memoryLog();
   statuses.clear();
-  const noLines = () => {
-    throw new Error('no serial lines in this test');
-  };
   const port = new SiteLanePort(site);
-  modules = buildMqttDevices({ site, log: log.logger, port, line: noLines }, rig.broker.bus(), {
+  modules = buildMqttDevices({ site, log: log.logger, port }, rig.broker.bus(), {
     clock,
     onStatus: (s) => statuses.set(s.deviceId, s),
   });

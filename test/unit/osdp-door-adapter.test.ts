@@ -6,11 +6,12 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HalfDuplexLine } from '../../drivers/line/half-duplex-line.js';
-import { type LockKind, OsdpDoorAdapter } from '../../drivers/osdp/door-adapter.js';
+import { type LockKind, OsdpDoorAdapter, type OsdpDoorConfig } from '../../drivers/osdp/door-adapter.js';
 import { OsdpControlPanel } from '../../drivers/osdp/link/control-panel.js';
 import { LED_COLOR } from '../../drivers/osdp/messages/codes.js';
 import type { DeviceAlarm, LanePort } from '../../drivers/shared/lane-port.js';
 import { MemoryBus } from '../../drivers/transport/memory-bus.js';
+import { SignedPassCredentials } from '../../gateway/passes/scan-credential.js';
 import type { Decision, PresentedCredential } from '../../gateway/rules/types.js';
 import { BusSimulator } from '../../simulators/osdp/bus-simulator.js';
 import type { PdModelOptions } from '../../simulators/osdp/pd-model.js';
@@ -65,7 +66,12 @@ afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s();
 });
 
-async function rig(lock: LockKind = 'fail-secure', heldOpenMs = 300, model: PdModelOptions = {}) {
+async function rig(
+  lock: LockKind = 'fail-secure',
+  heldOpenMs = 300,
+  model: PdModelOptions = {},
+  extra: Pick<OsdpDoorConfig, 'codes' | 'wrongCodes'> = {},
+) {
   const bus = new MemoryBus();
   const pd = new SimulatedPd({ address: 5, model: { door: true, ...model } });
   const sim = new BusSimulator({ transport: bus.attach('pd'), pds: [pd], baud: 115200 });
@@ -80,6 +86,7 @@ async function rig(lock: LockKind = 'fail-secure', heldOpenMs = 300, model: PdMo
       address: 5,
       reader: 0,
       door: { output: 0, lock, contactInput: 0, rexInput: 1, fireInput: 2, heldOpenMs, rexReleaseMs: 400 },
+      ...extra,
     },
     panel,
     port,
@@ -186,6 +193,57 @@ describe('OsdpDoorAdapter', () => {
     r.pd.model.enterKeys('4711#');
     await waitFor('the code presented', () => r.port.presented.length === 1);
     expect(r.port.presented[0]).toEqual({ kind: 'qr', value: '4711' });
+  });
+
+  it("checks keypad codes through the site's pass layer: passes.unsigned refuse covers keypads", async () => {
+    const codes = new SignedPassCredentials({
+      trust: () => ({ ok: false, problem: 'no signed pass can be typed on a keypad' }),
+      dynamicKey: undefined,
+      stepSeconds: 30,
+      siteKey: Buffer.alloc(32, 7),
+      holderOf: () => undefined,
+      unsigned: 'refuse',
+    });
+    const r = await rig('fail-secure', 300, {}, { codes });
+    r.pd.model.enterKeys('4711#');
+    await waitFor('the code presented', () => r.port.presented.length === 1);
+    expect(r.port.presented[0]).toEqual({ kind: 'qr', value: '4711', signature: 'invalid' });
+  });
+
+  it('locks the keypad after too many wrong codes, raises KEYPAD_LOCKED once, and unlocks after the lock time', async () => {
+    const r = await rig(
+      'fail-secure',
+      300,
+      {},
+      { wrongCodes: { maxWrong: 3, windowMs: 60_000, lockMs: 400 } },
+    );
+    for (const code of ['1111', '2222', '3333']) r.pd.model.enterKeys(`${code}#`);
+    await waitFor('three codes presented', () => r.port.presented.length === 3);
+    expect(r.port.alarms.map((a) => [a.code, a.detail?.lockSeconds])).toEqual([['KEYPAD_LOCKED', 1]]);
+    // While locked, nothing typed is presented, not even the right code.
+    r.port.decide = () => ALLOW;
+    r.pd.model.enterKeys('4711#');
+    await pause(150);
+    expect(r.port.presented).toHaveLength(3);
+    expect(r.pd.model.outputs()[0]).toBe(false);
+    await pause(400);
+    r.pd.model.enterKeys('4711#');
+    await waitFor('the right code after the lock', () => r.port.presented.length === 4);
+    await waitFor('the strike released', () => r.pd.model.outputs()[0] === true);
+    expect(r.port.alarms).toHaveLength(1);
+  });
+
+  it('does not count a refusal of a valid code (e.g. quarantine) as a wrong code', async () => {
+    const r = await rig(
+      'fail-secure',
+      300,
+      {},
+      { wrongCodes: { maxWrong: 2, windowMs: 60_000, lockMs: 60_000 } },
+    );
+    r.port.decide = () => ({ ...DENY, reasons: [{ effect: 'deny', code: 'QUARANTINED' }] });
+    for (const code of ['1111', '1111', '1111']) r.pd.model.enterKeys(`${code}#`);
+    await waitFor('three codes presented', () => r.port.presented.length === 3);
+    expect(r.port.alarms).toEqual([]);
   });
 
   it('raises DOOR_FORCED_OPEN when the door opens while locked, but not after a pass or the exit button', async () => {

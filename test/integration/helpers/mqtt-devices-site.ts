@@ -66,10 +66,7 @@ export async function startMqttDeviceSite(brokerUrl: string, mqttYaml: string): 
   const log = memoryLog();
   const client = await connectAsync(brokerUrl, { clientId: 'gatewarden-devices', reconnectPeriod: 500 });
   const bus = new ClientBus(client, log.logger);
-  const noLines = () => {
-    throw new Error('no serial lines in this test');
-  };
-  const modules = buildMqttDevices({ site, log: log.logger, port, line: noLines }, bus);
+  const modules = buildMqttDevices({ site, log: log.logger, port }, bus);
   for (const m of modules)
     for (const { laneId, actuator } of m.actuators ?? []) port.addActuator(laneId, actuator);
   port.onFire((active) => {
