@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { isDenyCode, REASON_TITLES } from '../../gateway/rules/reasons.js';
 import type { Action, Decision, PresentedCredential } from '../../gateway/rules/types.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { ScanCredential, ScanCredentials } from '../shared/code-credentials.js';
@@ -7,18 +6,17 @@ import type { LaneActuator, LanePort } from '../shared/lane-port.js';
 import { WrongCodeLimit, type WrongCodePolicy } from '../shared/wrong-code-limit.js';
 import { cardCredential } from './card-credential.js';
 import type { OsdpControlPanel, PdStatus } from './link/control-panel.js';
-import type { PdCapability } from './link/pd-link.js';
-import {
-  BUZ_TONE,
-  LED_COLOR,
-  LED_PERM_CONTROL,
-  LED_TEMP_CONTROL,
-  OUT_CONTROL,
-  PDCAP_FUNCTION,
-  TEXT_CONTROL,
-} from './messages/codes.js';
+import { LED_COLOR, OUT_CONTROL } from './messages/codes.js';
 import type { OsdpCommand } from './messages/commands.js';
 import type { OsdpReply } from './messages/replies.js';
+import {
+  type Annunciators,
+  annunciatorsOf,
+  type Beep,
+  denyText,
+  indicationCommands,
+  NO_ANNUNCIATORS,
+} from './reader-indications.js';
 
 export type LockKind = 'fail-secure' | 'fail-safe';
 
@@ -58,7 +56,6 @@ export interface OsdpDoorConfig {
 
 /** Tolerance for a contact that reports open just after the release ends (relay and hinge lag). */
 const FORCED_GRACE_MS = 1000;
-const TEXT_MAX = 32;
 
 /**
  * The lane-facing side of one OSDP PD: cards and PINs become pass requests, decisions become
@@ -277,31 +274,11 @@ export class OsdpDoorAdapter implements LaneActuator {
     return { type: 'OUT', outputs: [{ output: door.output, control, timer100ms: 0 }] };
   }
 
-  /** LED, buzzer and text, each only when the reader has one (a reader NAKs what it lacks). */
-  private indicate(color: number, beep: 'short' | 'long', text?: string): void {
+  /** LED, buzzer and text on this PD's reader, each only where it has one. */
+  private indicate(color: number, beep: Beep, text?: string): void {
     if (this.config.reader === undefined) return;
-    const reader = this.config.reader;
-    const seconds = beep === 'short' ? 3 : 2;
-    if (this.shows.led) this.command(ledCommand(reader, color, beep, seconds), 'indicate');
-    const on100ms = beep === 'short' ? 1 : 10;
-    if (this.shows.buzzer)
-      this.command(
-        { type: 'BUZ', buzzers: [{ reader, tone: BUZ_TONE.DEFAULT, on100ms, off100ms: 0, count: 1 }] },
-        'indicate',
-      );
-    if (text === undefined || !this.shows.text) return;
-    this.command(
-      {
-        type: 'TEXT',
-        reader,
-        control: TEXT_CONTROL.TEMP_NO_WRAP,
-        tempSeconds: seconds,
-        row: 1,
-        column: 1,
-        text: text.slice(0, TEXT_MAX),
-      },
-      'indicate',
-    );
+    for (const command of indicationCommands(this.config.reader, this.shows, color, beep, text))
+      this.command(command, 'indicate');
   }
 
   /**
@@ -372,58 +349,9 @@ export class OsdpDoorAdapter implements LaneActuator {
   }
 }
 
-interface Annunciators {
-  led: boolean;
-  buzzer: boolean;
-  text: boolean;
-}
-
-const NO_ANNUNCIATORS: Annunciators = { led: false, buzzer: false, text: false };
-
-/** PDCAP functions 4, 5 and 6 with a compliance level above 0: the reader has LEDs, a buzzer, a display. */
-function annunciatorsOf(capabilities: readonly PdCapability[]): Annunciators {
-  const has = (func: number) => capabilities.some((c) => c.func === func && c.compliance > 0);
-  return {
-    led: has(PDCAP_FUNCTION.READER_LED),
-    buzzer: has(PDCAP_FUNCTION.READER_AUDIBLE),
-    text: has(PDCAP_FUNCTION.READER_TEXT),
-  };
-}
-
-/** The reader's first LED: steady for a pass, flashing for anything else, for `seconds`. */
-function ledCommand(reader: number, color: number, beep: 'short' | 'long', seconds: number): OsdpCommand {
-  return {
-    type: 'LED',
-    leds: [
-      {
-        reader,
-        led: 0,
-        tempControl: LED_TEMP_CONTROL.SET,
-        tempOn100ms: beep === 'short' ? 10 : 2,
-        tempOff100ms: beep === 'short' ? 0 : 2,
-        tempOnColor: color,
-        tempOffColor: beep === 'short' ? color : LED_COLOR.OFF,
-        tempTimer100ms: seconds * 10,
-        permControl: LED_PERM_CONTROL.NOP,
-        permOn100ms: 0,
-        permOff100ms: 0,
-        permOnColor: 0,
-        permOffColor: 0,
-      },
-    ],
-  };
-}
-
 /** Refusals that say the code itself is wrong (a guess), not that its holder may not pass now. */
 const WRONG_CODE_REASONS: ReadonlySet<string> = new Set(['UNKNOWN_CREDENTIAL', 'INVALID_SIGNATURE']);
 
 function isWrongCode(decision: Decision): boolean {
   return decision.reasons.some((r) => r.effect === 'deny' && WRONG_CODE_REASONS.has(r.code));
-}
-
-/** The reader's display takes ASCII: the English title of the first deny reason. */
-function denyText(decision: Decision): string {
-  const deny = decision.reasons.find((r) => r.effect === 'deny');
-  if (!deny || !isDenyCode(deny.code)) return 'DENIED';
-  return REASON_TITLES[deny.code].en.replace(/[^\x20-\x7e]/g, '').toUpperCase();
 }
