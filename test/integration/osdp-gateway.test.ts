@@ -42,6 +42,8 @@ osdp:
       reader: 0
       installKey: true
       door: { output: 0, lock: fail-secure, contactInput: 0, rexInput: 1, fireInput: 2 }
+passes:
+  unsigned: refuse
 `);
     cleanups.push(() => site.dispose());
     const roster = join(site.dir, 'residents.csv');
@@ -56,6 +58,7 @@ osdp:
     const keys: Buffer[] = [];
     const leds: number[] = [];
     const texts: string[] = [];
+    const commands: string[] = [];
     /** The reader on the far end of the line; `scbk` absent = fresh from the factory (SCBK-D). */
     const plugInReader = async (scbk?: Buffer) => {
       const reader = new SimulatedPd({ address: 1, model: { door: true }, secure: scbk ? { scbk } : {} });
@@ -68,6 +71,7 @@ osdp:
       reader.on('keyChanged', (e) => keys.push(e.scbk));
       reader.model.on('led', (v) => leds.push(v.color));
       reader.model.on('text', (v) => texts.push(v.text));
+      reader.model.on('command', (c) => commands.push(c.type));
       return { reader, bus };
     };
     let { reader: pd, bus: sim } = await plugInReader();
@@ -86,6 +90,10 @@ osdp:
     await waitFor('red LED', () => leds.includes(LED_COLOR.RED));
     await waitFor('the reason on the display', () => texts.some((t) => t.length > 0));
     expect(pd.model.outputs()[0]).toBe(false);
+    // A code typed on the keypad goes through the pass layer: unsigned codes are refused here.
+    const beepsBefore = commands.filter((c) => c === 'BUZ').length;
+    pd.model.enterKeys('4711#');
+    await waitFor('the refusal of the code', () => commands.filter((c) => c === 'BUZ').length > beepsBefore);
     // Someone pushes the locked door open.
     pd.model.openDoor();
     await new Promise((r) => setTimeout(r, 300));
@@ -116,6 +124,7 @@ osdp:
     const journal = site.run(['journal', 'tail', '-n', '50']).stdout;
     expect(journal).toMatch(/device .*"north-in-reader".*"online"/);
     expect(journal).toMatch(/north-ped-in in DENY\s+unknown/);
+    expect(journal).toMatch(/north-ped-in in DENY .*INVALID_SIGNATURE/);
     expect(journal).toMatch(/north-ped-in in ALLOW person /);
     expect(journal).toMatch(/north-ped-in in DENY\s+person .*ANTI_PASSBACK/);
     expect(journal).toMatch(/alarm .*"DOOR_FORCED_OPEN".*"north-in-reader"/);
