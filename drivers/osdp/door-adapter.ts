@@ -242,8 +242,9 @@ export class OsdpDoorAdapter implements LaneActuator {
    * Acts on a decision for this lane: unlock first (the person is waiting at the door), then
    * this PD's reader tells the person: green and a short beep for a pass; red, a long beep and
    * the reason's text for a refusal. A pass shows no text: at 9600 baud a TEXT exchange is
-   * ~50 ms of the bus, a fifth of a pass's, that the next person at another reader waits for. Called for this PD's own reads and, through the
-   * gateway, for credentials other devices read at the lane.
+   * ~50 ms of the bus, a fifth of a pass's, that the next person at another reader waits for.
+   * Called for this PD's own reads and, through the gateway, for credentials other devices read
+   * at the lane.
    */
   actuate(decision: Decision): void {
     for (const action of decision.actions)
