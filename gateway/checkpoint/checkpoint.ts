@@ -11,6 +11,7 @@ import {
   DEFAULT_HELD_POLICY,
   HeldEntries,
   type HeldEntriesPolicy,
+  type HeldLoss,
   type HeldStatus,
   type OutageEvent,
 } from './held-entries.js';
@@ -200,6 +201,14 @@ export class Checkpoint {
   /** Called on each change of the journal outage (held-entries.ts): log it, count it. */
   onJournalOutage(listener: (event: OutageEvent) => void): void {
     this.held.onEvent(listener);
+  }
+
+  /**
+   * Call once at a stop, before the last snapshot: lands entries held during a journal outage
+   * if the journal takes them now; returns what is lost otherwise (held-entries.ts).
+   */
+  landHeldBeforeStop(): HeldLoss | undefined {
+    return this.options.dryRun ? undefined : this.held.beforeStop(this.options.now());
   }
 
   journalStatus(): HeldStatus {

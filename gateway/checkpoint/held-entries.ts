@@ -23,7 +23,8 @@ import type { AnyJournalEntry, AppendItem, Journal } from '../journal/journal.js
  * - Exactly once: the checkpoint folded a held entry into its state when it was held; after it
  *   lands, `takeLanded(seq)` says so once, and the checkpoint's catch-up skips it.
  * - Held entries live in memory only: a gateway stopped during the outage loses them (at most
- *   the bound), and never reported them as journaled.
+ *   the bound), and never reported them as journaled. At a stop, `beforeStop` tries to land them
+ *   once more whatever the retry timer says, and says what could not land.
  */
 
 export interface HeldEntriesPolicy {
@@ -44,6 +45,16 @@ export type OutageEvent =
   | { kind: 'restored'; landed: number; firstSeq: number; lastSeq: number; outageMs: number; at: number }
   /** A retry failed for another reason than space (e.g. JOURNAL_CORRUPT): the entries stay held. */
   | { kind: 'retry-failed'; cause: string; held: number; at: number };
+
+/** What a stop could not land: counts and times only (payloads may name people). */
+export interface HeldLoss {
+  lost: number;
+  byType: Record<string, number>;
+  /** When the oldest and newest lost entries happened (their `at`). */
+  firstAt: number;
+  lastAt: number;
+  cause: string | undefined;
+}
 
 export interface HeldStatus {
   held: number;
@@ -166,6 +177,26 @@ export class HeldEntries {
     for (const entry of entries) this.landed.add(entry.seq);
     this.end(now, entries[0]?.seq ?? 0, entries.at(-1)?.seq ?? 0, entries.length);
     return entries.length;
+  }
+
+  /**
+   * At a stop: one more attempt to land the held entries, not waiting for the retry; what still
+   * cannot land is described, so the operator learns what the journal is missing. It stays
+   * held (so `settled` stays false and no snapshot takes in the state that folded it).
+   */
+  beforeStop(now = this.options.now()): HeldLoss | undefined {
+    this.flush(now, true);
+    if (this.queue.length === 0) return undefined;
+    const byType: Record<string, number> = {};
+    for (const { item } of this.queue) byType[item.type] = (byType[item.type] ?? 0) + 1;
+    const times = this.queue.map((q) => q.item.at);
+    return {
+      lost: this.queue.length,
+      byType,
+      firstAt: Math.min(...times),
+      lastAt: Math.max(...times),
+      cause: this.cause,
+    };
   }
 
   /** Nothing held, and nothing landed that the catch-up has still to skip: the state is the journal's. */

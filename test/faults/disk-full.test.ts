@@ -182,4 +182,35 @@ describe.skipIf(!canUnshareMounts())('disk full on the data directory', () => {
     const stopped = await gateway.stop();
     expect(stopped.status).toBe(0);
   });
+
+  it('stopped while the disk is full: lands nothing it cannot, and logs what is lost, without names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-disk-full-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const pair = await new PtyPair(dir).start();
+    cleanups.push(() => pair.stop());
+    const site = await prepare(await freePort(), pair.a);
+    const scanner = new QrSerialSimulator({
+      transport: new SerialTransport({ path: pair.b, baudRate: 9600 }),
+      baudRate: 9600,
+    });
+    await scanner.start();
+    cleanups.push(() => scanner.stop());
+    const gateway = await NamespacedGateway.start(site, 32);
+    cleanups.push(() => gateway.stop());
+    await gateway.fill();
+    await scanner.scan('QR-LINA');
+    await waitFor('the outage in the log', () => gateway.stderr.includes('journal cannot take appends'));
+    await waitFor('the held pass decided', () => gateway.stderr.includes('code scanned'));
+
+    const stopped = await gateway.stop();
+    expect(stopped.status).toBe(0);
+    const line = stopped.stderr.split('\n').find((l) => l.includes('could not be appended before the stop'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line as string)).toMatchObject({
+      lost: 2,
+      byType: { alarm: 1, decision: 1 },
+      cause: expect.stringMatching(/^SQLITE_/),
+    });
+    expect(stopped.stderr).not.toMatch(/Li Na|310104198503151231|QR-LINA/);
+  });
 });

@@ -66,6 +66,35 @@ describe('held entries', () => {
     expect(events).toEqual(['unavailable', 'restored']);
   });
 
+  it('at a stop lands what is held without waiting for the retry, or says what is lost', () => {
+    const { journal, disk } = failingJournal();
+    const clock = { now: NOW };
+    const held = new HeldEntries({
+      journal,
+      policy: { maxEntries: 10, maxAgeMs: 60 * S, retryMs: 5 * S },
+      now: () => clock.now,
+    });
+    disk.full = true;
+    held.write(device(1));
+    held.write(device(2));
+    disk.full = false;
+    // The retry is not due for 5 s; a stop does not wait for it.
+    expect(held.beforeStop()).toBeUndefined();
+    expect(journal.read(0, 10).map((e) => e.type)).toEqual(['alarm', 'device', 'device']);
+    disk.full = true;
+    clock.now += S;
+    held.write(device(3));
+    held.write(device(4));
+    expect(held.beforeStop()).toEqual({
+      lost: 3,
+      byType: { alarm: 1, device: 2 },
+      firstAt: NOW + 3,
+      lastAt: NOW + S,
+      cause: 'SQLITE_FULL',
+    });
+    expect(journal.lastSeq()).toBe(3);
+  });
+
   it('refuses past the count bound and the age bound, except what is forced', () => {
     const { journal, disk } = failingJournal();
     const clock = { now: NOW };
@@ -162,7 +191,7 @@ describe('held entries', () => {
 });
 
 describe('the checkpoint on a full disk', () => {
-  function site(maxEntries = 20) {
+  function site(maxEntries = 20, withSnapshots = false) {
     const { db, journal, disk } = failingJournal();
     const { exact } = buildingRegistries([]);
     const clock = { now: NOW };
@@ -180,6 +209,7 @@ describe('the checkpoint on a full disk', () => {
         now: () => clock.now,
         journalOutage: { maxEntries, maxAgeMs: 600 * S, retryMs: 5 * S },
         onEntry: (e: JournalEntry) => seen.push(e.seq),
+        ...(withSnapshots ? { snapshots: { db, key: Buffer.alloc(32, 1) } } : {}),
       });
       cp.start();
       return cp;
@@ -234,6 +264,23 @@ describe('the checkpoint on a full disk', () => {
     expect(pass('main-in', 'C-R31').decision.allow).toBe(true);
     expect(codes(pass('main-out', 'C-R31').decision)).toEqual(['HOUSEHOLD_QUOTA_EXCEEDED']);
     expect(open().outsideNow()).toEqual(cp.outsideNow());
+  });
+
+  it('at a stop saves no snapshot of a state that folded entries the journal never got', () => {
+    const { disk, cp, pass } = site(20, true);
+    pass('main-out', 'C-R31');
+    disk.full = true;
+    expect(pass('main-in', 'C-R31').journal).toBe('held');
+    expect(cp.landHeldBeforeStop()).toMatchObject({ lost: 3, byType: { alarm: 1, reading: 1, decision: 1 } });
+    expect(cp.saveSnapshot(true)).toBe(false);
+    // Had the disk come back, they would have landed and the snapshot been saved.
+    const other = site(20, true);
+    other.pass('main-out', 'C-R31');
+    other.disk.full = true;
+    other.pass('main-in', 'C-R31');
+    other.disk.full = false;
+    expect(other.cp.landHeldBeforeStop()).toBeUndefined();
+    expect(other.cp.saveSnapshot(true)).toBe(true);
   });
 
   it('past the bound refuses with JOURNAL_UNAVAILABLE, unrecorded, while a fire release still opens; metrics show it', async () => {

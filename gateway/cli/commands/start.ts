@@ -121,6 +121,18 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
         mqtt.stop().catch((err: unknown) => log.error({ err }, 'MQTT did not stop cleanly')),
         api?.close().catch((err: unknown) => log.error({ err }, 'the API did not stop cleanly')),
       ]).finally(() => {
+        guard(loopLog, () => {
+          const loss = site.checkpoint.landHeldBeforeStop();
+          if (loss === undefined) return;
+          const span = {
+            from: new Date(loss.firstAt).toISOString(),
+            to: new Date(loss.lastAt).toISOString(),
+          };
+          log.error(
+            { ...loss, ...span, code: 'JOURNAL_UNAVAILABLE' },
+            'entries held during the journal outage could not be appended before the stop: they are lost',
+          );
+        });
         guard(loopLog, () => site.checkpoint.saveSnapshot(true));
         site.close();
         log.info({ signal }, 'gateway stopped');
