@@ -23,6 +23,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reportFigure } from './figures.js';
+import { distribution } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,14 +45,10 @@ async function measure(fd: number, flush: (fd: number) => void): Promise<number[
     ms.push(performance.now() - started);
     await new Promise((r) => setTimeout(r, GAP_MS));
   }
-  return ms.sort((a, b) => a - b);
+  return ms;
 }
 
-function summary(sorted: number[]) {
-  const at = (q: number) =>
-    Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(3));
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
-}
+const summary = (values: number[]) => distribution(values, 3);
 
 const base = values.dir ?? resolve('data');
 mkdirSync(base, { recursive: true });
