@@ -291,6 +291,18 @@ export class Checkpoint {
     });
   }
 
+  /**
+   * Journals a device's alarm or change of state through the outage buffer, as a decision is:
+   * held while the journal cannot take appends and landed in order with the decisions around it.
+   * Past the bound it is not recorded (throws JOURNAL_UNAVAILABLE).
+   */
+  recordDeviceEvent<T extends 'alarm' | 'device'>(
+    type: T,
+    payload: JournalEntry<T>['payload'],
+  ): JournalEntry<T> {
+    return this.record(type, this.options.now(), payload);
+  }
+
   setMode(to: SiteMode, operator: string, reason: string): JournalEntry<'mode'> {
     return this.record('mode', this.options.now(), { from: this.state.mode, to, operator, reason });
   }

@@ -1,4 +1,5 @@
 import type { DeviceAlarm, LaneActuator, LanePort, ReadingPort } from '../../drivers/shared/lane-port.js';
+import type { JournalEntry } from '../journal/events.js';
 import { createLogger, type Logger } from '../logging.js';
 import { StationDesk } from '../patrol/station-desk.js';
 import type { Decision, PresentedCredential, TemperatureReading } from '../rules/types.js';
@@ -25,7 +26,7 @@ export class SiteLanePort implements LanePort, ReadingPort {
 
   constructor(
     private readonly site: Site,
-    log: Logger = createLogger({ level: 'silent' }),
+    private readonly log: Logger = createLogger({ level: 'silent' }),
   ) {
     // Unit tests hand in a bare Site (a checkpoint only): it has no configuration, so no stations.
     this.stations = new StationDesk(site, site.config?.stations ?? [], log);
@@ -88,8 +89,7 @@ export class SiteLanePort implements LanePort, ReadingPort {
       detail: { ...alarm.detail, device: alarm.deviceId },
     };
     if (alarm.laneId !== undefined) payload.laneId = alarm.laneId;
-    this.site.journal.append('alarm', this.site.now(), payload);
-    this.site.checkpoint.catchUp();
+    this.journalDeviceEvent('alarm', payload);
   }
 
   deviceState(
@@ -106,8 +106,25 @@ export class SiteLanePort implements LanePort, ReadingPort {
     };
     if (laneId !== undefined) payload.laneId = laneId;
     if (detail !== undefined) payload.detail = detail;
-    this.site.journal.append('device', this.site.now(), payload);
-    this.site.checkpoint.catchUp();
+    this.journalDeviceEvent('device', payload);
+  }
+
+  /**
+   * Through the checkpoint's outage buffer, so a door forced open while the disk is full is held
+   * and lands in order. What cannot be recorded (past the buffer's bound, another failure) is
+   * logged, never thrown at the device layer: a driver's event handler is no place for it.
+   */
+  private journalDeviceEvent<T extends 'alarm' | 'device'>(
+    type: T,
+    payload: JournalEntry<T>['payload'],
+  ): void {
+    try {
+      this.site.checkpoint.recordDeviceEvent(type, payload);
+    } catch (err) {
+      const what = 'code' in payload ? payload.code : payload.state;
+      const device = 'deviceId' in payload ? payload.deviceId : payload.detail?.device;
+      this.log.error({ err, type, what, device }, 'device event not journaled');
+    }
   }
 
   fire(active: boolean, source: string): void {

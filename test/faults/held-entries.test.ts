@@ -6,13 +6,16 @@
  * entries once, in order, with a chain that verifies. The real full disk: disk-full.test.ts.
  */
 import fc from 'fast-check';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../gateway/checkpoint/checkpoint.js';
 import { HeldEntries, type OutageEvent, outOfSpaceCause } from '../../gateway/checkpoint/held-entries.js';
+import { SiteLanePort } from '../../gateway/devices/site-lane-port.js';
 import type { JournalEntry } from '../../gateway/journal/events.js';
 import type { AppendItem } from '../../gateway/journal/journal.js';
 import { verifyJournal } from '../../gateway/journal/verify.js';
 import type { Decision } from '../../gateway/rules/types.js';
+import type { Site } from '../../gateway/site.js';
 import { GatewayMetrics } from '../../gateway/telemetry/metrics.js';
 import { buildingRegistries, PERIMETER_LAYOUT } from '../helpers/building-world.js';
 import { cardValue, NOW, policy } from '../helpers/world.js';
@@ -264,6 +267,41 @@ describe('the checkpoint on a full disk', () => {
     expect(pass('main-in', 'C-R31').decision.allow).toBe(true);
     expect(codes(pass('main-out', 'C-R31').decision)).toEqual(['HOUSEHOLD_QUOTA_EXCEEDED']);
     expect(open().outsideNow()).toEqual(cp.outsideNow());
+  });
+
+  it("holds a device's alarms and states with the passes, in order; past the bound they are logged, not thrown", () => {
+    const { journal, disk, clock, cp, pass } = site(6);
+    const logged: string[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => logged.push(line) });
+    const port = new SiteLanePort({ checkpoint: cp } as unknown as Site, log);
+    disk.full = true;
+    pass('main-in', 'C-R31');
+    port.alarm({ code: 'DOOR_FORCED_OPEN', severity: 'critical', deviceId: 'north-door', laneId: 'main-in' });
+    port.deviceState('north-door', 'offline', 'no reply');
+    expect(cp.journalStatus().held).toBe(5); // the outage alarm, reading, decision, alarm, state
+    port.alarm({ code: 'DEVICE_TAMPER', severity: 'critical', deviceId: 'north-door' });
+    clock.now += S;
+    // The bound (6) is reached: the next one is not recorded, and the device layer is not thrown at.
+    expect(() => port.deviceState('north-door', 'online')).not.toThrow();
+    expect(logged.map((line) => JSON.parse(line))).toMatchObject([
+      { msg: 'device event not journaled', type: 'device', what: 'online', device: 'north-door' },
+    ]);
+    disk.full = false;
+    clock.now += 5 * S;
+    cp.catchUp();
+    const kinds = journal
+      .read(0, 100)
+      .map((e) =>
+        e.type === 'alarm' ? e.payload.code : e.type === 'device' ? `device ${e.payload.state}` : e.type,
+      );
+    expect(kinds).toEqual([
+      'JOURNAL_UNAVAILABLE',
+      'reading',
+      'decision',
+      'DOOR_FORCED_OPEN',
+      'device offline',
+      'DEVICE_TAMPER',
+    ]);
   });
 
   it('at a stop saves no snapshot of a state that folded entries the journal never got', () => {
