@@ -55,11 +55,12 @@ class SiteRun {
 
   /** The first capture of `pattern` in the output, waiting for it. */
   async capture(pattern: RegExp, ms = 45_000): Promise<string> {
-    await waitFor(
-      `a line ${pattern}; got:\n${this.lines.join('\n')}`,
-      () => this.lines.some((l) => pattern.test(l)),
-      ms,
-    );
+    try {
+      await waitFor(`a line ${pattern}`, () => this.lines.some((l) => pattern.test(l)), ms);
+    } catch (error) {
+      // What the launcher printed by then says where it stuck.
+      throw new Error(`${(error as Error).message}; got:\n${this.lines.join('\n')}`);
+    }
     return pattern.exec(this.lines.find((l) => pattern.test(l)) ?? '')?.[1] ?? '';
   }
 
