@@ -1,6 +1,6 @@
 import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
-import type { Clock } from '../shared/clock.js';
+import { type Clock, withTimeout } from '../shared/clock.js';
 import { classifyFailure, type Failure } from './camera-failures.js';
 import { type CameraAddress, type CameraInformation, type CameraLink, connectCamera } from './camera-link.js';
 import { guardedAgent } from './guarded-agent.js';
@@ -427,20 +427,4 @@ function describe(info: CameraInformation | undefined): string | undefined {
   if (info === undefined) return undefined;
   const text = [info.manufacturer, info.model, info.firmwareVersion].filter(Boolean).join(' ');
   return text === '' ? undefined : text;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = clock.setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clock.clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clock.clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

@@ -48,3 +48,28 @@ export class InterruptibleSleep {
     this.wakeUp?.();
   }
 }
+
+/**
+ * `promise`, or a rejection with `message` when it has not settled within `ms` on `clock`: for
+ * waits on another party (a camera, a broker) that may never answer.
+ */
+export function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  clock: Clock,
+  message = `no answer within ${ms} ms`,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(new Error(message)), ms);
+    promise.then(
+      (v) => {
+        clock.clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clock.clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemClock, withTimeout } from '../../drivers/shared/clock.js';
 import { runLines } from '../cli/line-source.js';
 import { ApiClient } from './api-client.js';
 import { Cast } from './cast.js';
@@ -54,6 +55,8 @@ export interface SiteIo {
 
 const FIXED_PORTS: SitePorts = { api: 8080, mqtt: 1883, mqttWebSocket: 9001 };
 const ONLINE_WAIT_MS = 60_000;
+/** The gateway is ready, so its broker listens: the simulated MQTT devices connect at once. */
+const MQTT_DEVICES_WAIT_MS = 30_000;
 const QUIET_GATEWAY_LINE = /^\(node:\d+\)|^\(Use `node|^dashboard 管理界面:/;
 
 export class SiteLauncher {
@@ -197,7 +200,14 @@ export class SiteLauncher {
     this.gateway = gateway;
     const { dashboardUrl } = await gateway.start();
     this.abortIfStopping();
-    const refused = await mqttDevices;
+    // A device that cannot reach the broker retries for ever: bounded here, so a site that
+    // cannot start says why instead of never saying ready.
+    const refused = await withTimeout(
+      mqttDevices,
+      MQTT_DEVICES_WAIT_MS,
+      systemClock,
+      `the simulated MQTT devices did not connect to the gateway's broker at mqtt://127.0.0.1:${ports.mqtt} within ${MQTT_DEVICES_WAIT_MS / 1000} s`,
+    );
     if (refused !== undefined)
       throw new Error(`the broker refused a simulated MQTT device: ${refused.message}`);
     const cast = new Cast(community);
