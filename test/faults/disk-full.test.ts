@@ -84,22 +84,28 @@ function story(entries: readonly Pick<AnyJournalEntry, 'type' | 'payload'>[]): s
   });
 }
 
+/** The prepared site's gateway with its data on a 32-MB tmpfs, with its QR scanner on a socat pty; all undone afterwards. */
+async function startRig() {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-disk-full-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const pair = await new PtyPair(dir).start();
+  cleanups.push(() => pair.stop());
+  const brokerPort = await freePort();
+  const site = await prepare(brokerPort, pair.a);
+  const scanner = new QrSerialSimulator({
+    transport: new SerialTransport({ path: pair.b, baudRate: 9600 }),
+    baudRate: 9600,
+  });
+  await scanner.start();
+  cleanups.push(() => scanner.stop());
+  const gateway = await NamespacedGateway.start(site, 32);
+  cleanups.push(() => gateway.stop());
+  return { brokerPort, scanner, gateway };
+}
+
 describe.skipIf(!canUnshareMounts())('disk full on the data directory', () => {
   it('decides from memory, opens the door, raises the alarm, refuses past the bound, lands the held entries once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gw-disk-full-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const pair = await new PtyPair(dir).start();
-    cleanups.push(() => pair.stop());
-    const brokerPort = await freePort();
-    const site = await prepare(brokerPort, pair.a);
-    const scanner = new QrSerialSimulator({
-      transport: new SerialTransport({ path: pair.b, baudRate: 9600 }),
-      baudRate: 9600,
-    });
-    await scanner.start();
-    cleanups.push(() => scanner.stop());
-    const gateway = await NamespacedGateway.start(site, 32);
-    cleanups.push(() => gateway.stop());
+    const { brokerPort, scanner, gateway } = await startRig();
     const relay = new TasmotaRelaySimulator({
       connection: {
         url: `mqtt://127.0.0.1:${brokerPort}`,
@@ -184,19 +190,7 @@ describe.skipIf(!canUnshareMounts())('disk full on the data directory', () => {
   });
 
   it('stopped while the disk is full: lands nothing it cannot, and logs what is lost, without names', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gw-disk-full-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const pair = await new PtyPair(dir).start();
-    cleanups.push(() => pair.stop());
-    const site = await prepare(await freePort(), pair.a);
-    const scanner = new QrSerialSimulator({
-      transport: new SerialTransport({ path: pair.b, baudRate: 9600 }),
-      baudRate: 9600,
-    });
-    await scanner.start();
-    cleanups.push(() => scanner.stop());
-    const gateway = await NamespacedGateway.start(site, 32);
-    cleanups.push(() => gateway.stop());
+    const { scanner, gateway } = await startRig();
     await gateway.fill();
     await scanner.scan('QR-LINA');
     await waitFor('the outage in the log', () => gateway.stderr.includes('journal cannot take appends'));

@@ -9,7 +9,12 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../gateway/checkpoint/checkpoint.js';
-import { HeldEntries, type OutageEvent, outOfSpaceCause } from '../../gateway/checkpoint/held-entries.js';
+import {
+  HeldEntries,
+  type HeldEntriesPolicy,
+  type OutageEvent,
+  outOfSpaceCause,
+} from '../../gateway/checkpoint/held-entries.js';
 import { SiteLanePort } from '../../gateway/devices/site-lane-port.js';
 import type { JournalEntry } from '../../gateway/journal/events.js';
 import type { AppendItem } from '../../gateway/journal/journal.js';
@@ -30,16 +35,22 @@ const device = (n: number): AppendItem => ({
   payload: { deviceId: `d${n}`, state: 'online' },
 });
 
+/** HeldEntries over a failing journal, on a clock the test moves; policy defaults: 10 entries, 60 s, retry 5 s. */
+function heldOnFailingJournal(policy: Partial<HeldEntriesPolicy> = {}) {
+  const failing = failingJournal();
+  const clock = { now: NOW };
+  const held = new HeldEntries({
+    journal: failing.journal,
+    policy: { maxEntries: 10, maxAgeMs: 60 * S, retryMs: 5 * S, ...policy },
+    now: () => clock.now,
+  });
+  return { ...failing, clock, held };
+}
+
 describe('held entries', () => {
   it('holds what the journal cannot take, alarm first, and lands it in order when space returns', () => {
-    const { db, journal, disk } = failingJournal();
-    const clock = { now: NOW };
+    const { db, journal, disk, clock, held } = heldOnFailingJournal();
     const events: OutageEvent['kind'][] = [];
-    const held = new HeldEntries({
-      journal,
-      policy: { maxEntries: 10, maxAgeMs: 60 * S, retryMs: 5 * S },
-      now: () => clock.now,
-    });
     held.onEvent((e) => events.push(e.kind));
     expect(held.write(device(1)).entry.seq).toBe(1);
     disk.full = true;
@@ -70,13 +81,7 @@ describe('held entries', () => {
   });
 
   it('at a stop lands what is held without waiting for the retry, or says what is lost', () => {
-    const { journal, disk } = failingJournal();
-    const clock = { now: NOW };
-    const held = new HeldEntries({
-      journal,
-      policy: { maxEntries: 10, maxAgeMs: 60 * S, retryMs: 5 * S },
-      now: () => clock.now,
-    });
+    const { journal, disk, clock, held } = heldOnFailingJournal();
     disk.full = true;
     held.write(device(1));
     held.write(device(2));
@@ -99,13 +104,7 @@ describe('held entries', () => {
   });
 
   it('refuses past the count bound and the age bound, except what is forced', () => {
-    const { journal, disk } = failingJournal();
-    const clock = { now: NOW };
-    const held = new HeldEntries({
-      journal,
-      policy: { maxEntries: 3, maxAgeMs: 60 * S, retryMs: 5 * S },
-      now: () => clock.now,
-    });
+    const { journal, disk, clock, held } = heldOnFailingJournal({ maxEntries: 3 });
     disk.full = true;
     held.write(device(1)); // alarm + d1
     held.write(device(2));
@@ -127,13 +126,7 @@ describe('held entries', () => {
   });
 
   it('rethrows what is not a lack of space, and keeps retrying after the clock is set back', () => {
-    const { journal, disk } = failingJournal();
-    const clock = { now: NOW };
-    const held = new HeldEntries({
-      journal,
-      policy: { maxEntries: 100, maxAgeMs: 3600 * S, retryMs: 5 * S },
-      now: () => clock.now,
-    });
+    const { disk, clock, held } = heldOnFailingJournal({ maxEntries: 100, maxAgeMs: 3600 * S });
     disk.code = 'SQLITE_CONSTRAINT';
     disk.full = true;
     expect(() => held.write(device(1))).toThrow('database or disk is full');
@@ -155,13 +148,7 @@ describe('held entries', () => {
     );
     fc.assert(
       fc.property(fc.array(fc.tuple(op, fc.integer({ min: 0, max: 7 * S })), { maxLength: 60 }), (ops) => {
-        const { db, journal, disk } = failingJournal();
-        const clock = { now: NOW };
-        const held = new HeldEntries({
-          journal,
-          policy: { maxEntries: 8, maxAgeMs: 20 * S, retryMs: 5 * S },
-          now: () => clock.now,
-        });
+        const { db, journal, disk, clock, held } = heldOnFailingJournal({ maxEntries: 8, maxAgeMs: 20 * S });
         const accepted: string[] = [];
         let n = 0;
         for (const [what, wait] of ops) {

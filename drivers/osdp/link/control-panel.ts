@@ -194,7 +194,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
   }
 
   private dueAt(pd: Pd): number {
-    if (pd.online || pd.retryLostPollUntil !== undefined) return pd.nextPollAt;
+    if (pd.online) return pd.nextPollAt;
     if (pd.link.phase !== 'reset') return pd.nextPollAt;
     return pd.lastTryAt + this.timing.reconnectIntervalMs;
   }
@@ -382,21 +382,20 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     if (pd.online && now - pd.lastReplyAt > this.timing.offlineAfterMs) {
       this.goOffline(pd, `no valid reply for ${Math.round(now - pd.lastReplyAt)} ms`, 'retry-poll');
     }
-    if (pd.retryLostPollUntil !== undefined && now >= pd.retryLostPollUntil) {
-      pd.retryLostPollUntil = undefined;
-      pd.inFlight = undefined;
-      pd.link.reset();
-    }
+    if (pd.retryLostPollUntil !== undefined && now >= pd.retryLostPollUntil) this.resetLink(pd);
+  }
+
+  /** Drops what is on the wire and the session: the next command goes out with sequence 0. */
+  private resetLink(pd: Pd): void {
+    pd.retryLostPollUntil = undefined;
+    pd.inFlight = undefined;
+    pd.link.reset();
   }
 
   /** A deliberate reset (rejected reply, lost sequence, new key): nothing is retried. */
   private restart(pd: Pd, reason: string): void {
     if (pd.online) this.goOffline(pd, reason, 'reset');
-    else {
-      pd.retryLostPollUntil = undefined;
-      pd.inFlight = undefined;
-      pd.link.reset();
-    }
+    else this.resetLink(pd);
   }
 
   /**
@@ -408,11 +407,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     pd.lastTryAt = Number.NEGATIVE_INFINITY;
     if (then === 'retry-poll' && pd.online && pd.inFlight && !pd.inFlight.job) {
       pd.retryLostPollUntil = this.clock.now() + this.timing.lostPollRetryMs;
-    } else {
-      pd.retryLostPollUntil = undefined;
-      pd.inFlight = undefined;
-      pd.link.reset();
-    }
+    } else this.resetLink(pd);
     if (!pd.online) return;
     pd.online = false;
     pd.counters.offlineTransitions++;
