@@ -215,7 +215,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     }
     const config = join(dir, 'gatewarden.yaml');
     writeFileSync(config, configText(dataDir, listed, o));
-    site = new Site({ configPath: config });
+    site = new Site({ configPath: config, gateway: true });
     site.checkpoint.start();
     host = new DeviceHost({ site, log: pino({ level: 'silent' }) });
     const port = host.port;

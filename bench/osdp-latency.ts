@@ -169,7 +169,7 @@ osdp:
 ${devices.join('\n')}
 `,
   );
-  const site = new Site({ configPath: config });
+  const site = new Site({ configPath: config, gateway: true });
   const roster = readRosterFiles([{ path: join(dir, 'residents.csv'), roster: 'residents' }], {
     key: site.key,
     timeZone: site.config.site.timezone,

@@ -22,7 +22,7 @@ export const journalOutageSchema = z.strictObject({
     .max(24 * 3600)
     .default(600)
     .describe(
-      'Seconds the oldest held entry may wait for the journal; past them the lanes refuse with JOURNAL_UNAVAILABLE. Held entries are lost if the gateway stops before they land.',
+      'Seconds the oldest held entry may wait for the journal; past them the lanes refuse with JOURNAL_UNAVAILABLE. Held entries are kept in a spill file beside the database (sized for maxHeldEntries when the gateway starts) and land after a crash or restart.',
     ),
   retrySeconds: z
     .number()

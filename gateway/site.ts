@@ -34,6 +34,11 @@ export interface SiteOptions {
   database?: string;
   /** Checkpoint entries change memory only (see CheckpointOptions.dryRun). */
   dryRun?: boolean;
+  /**
+   * The running gateway (`gatewarden start`): its checkpoint holds entries while the journal
+   * cannot take appends (`journalOutage`, held-entries.ts). A CLI command's fails instead.
+   */
+  gateway?: boolean;
 }
 
 /**
@@ -77,7 +82,7 @@ export class Site {
       now: this.now,
       dryRun: options.dryRun ?? false,
       onDuty: () => this.duty.guards(),
-      journalOutage: heldEntriesPolicyOf(this.config.journalOutage),
+      ...(options.gateway ? { journalOutage: heldEntriesPolicyOf(this.config.journalOutage) } : {}),
       onEntry: (entry) => {
         this.duty.take(entry);
         if (changesRegistry(entry)) this.reloadRegistry();
@@ -129,7 +134,17 @@ export class Site {
     return this.journal.append('operator', this.now(), { action, operator, shift: this.shiftNow(), detail });
   }
 
+  /**
+   * The held-entries spill beside the database (held-spill.ts), for the running gateway only;
+   * none for a database in memory.
+   */
+  get heldSpillFile(): string | undefined {
+    const database = this.db.name;
+    return database === ':memory:' || database === '' ? undefined : `${database}.held`;
+  }
+
   close(): void {
+    this.checkpoint.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -19,6 +19,7 @@ import { remeasureMark, withRemeasureMark } from './remeasure.js';
 import { gateRef, type SiteLayout } from './site-layout.js';
 import { type LaneRef, SiteState, type SiteStateOptions } from './site-state.js';
 import { foldFingerprint, SnapshotSchedule, SnapshotStore } from './snapshot-store.js';
+import { openSpill, type SpillStart } from './spill-recovery.js';
 
 export type { SiteLayout } from './site-layout.js';
 
@@ -42,7 +43,11 @@ export interface CheckpointOptions {
   onEntry?: (entry: JournalEntry) => void;
   /** The guards on duty now (ids), journaled with every decision; absent: not journaled. */
   onDuty?: () => readonly string[];
-  /** How long to decide from memory when the journal cannot take appends (held-entries.ts). */
+  /**
+   * How long to decide from memory when the journal cannot take appends (held-entries.ts), for
+   * the running gateway. Absent: nothing is held, and a write on a full disk throws
+   * JOURNAL_UNAVAILABLE (a CLI command must fail, not exit with its entry in memory).
+   */
   journalOutage?: HeldEntriesPolicy;
   /**
    * Keeps snapshots of the state in the journal's database (snapshot-store.ts), MACed with
@@ -69,6 +74,8 @@ export interface StartResult {
   fromSnapshot?: number;
   /** Why a snapshot there was not used. */
   snapshotIgnored?: string;
+  /** With `spillFile`: what the held-entries spill had kept, and what became of it. */
+  spill?: SpillStart;
 }
 
 /** A request as a device or operator hands it in: time and shift are stamped here when absent. */
@@ -93,7 +100,8 @@ export interface Passed {
  *
  * Contract for callers: actuate (unlock, raise) only from the returned decision, i.e. after
  * the journal append has committed — or, while the data directory is full, after the entry was
- * held in memory in its place (`Passed.journal`, held-entries.ts, docs/journal.md "Disk full").
+ * held in its place, in memory and flushed to the spill when `start` opened one (`Passed.journal`,
+ * held-entries.ts, docs/journal.md "Disk full").
  * An append that fails otherwise throws, and nothing may be actuated.
  */
 export class Checkpoint {
@@ -128,15 +136,29 @@ export class Checkpoint {
     this.held = new HeldEntries({
       journal: options.journal,
       policy: options.journalOutage ?? DEFAULT_HELD_POLICY,
+      hold: options.journalOutage !== undefined,
       now: options.now,
     });
   }
 
   /**
    * Rebuilds the state: from the last snapshot that still holds and the entries after it, or
-   * from the whole journal.
+   * from the whole journal. `spillFile`: the running gateway's held-entries spill (held-spill.ts),
+   * whose entries a crash left are landed first, or held again and folded last.
    */
-  start(): StartResult {
+  start(options: { spillFile?: string } = {}): StartResult {
+    const { spillFile } = options;
+    const policy = this.options.journalOutage ?? DEFAULT_HELD_POLICY;
+    const spill =
+      spillFile === undefined || this.options.dryRun
+        ? undefined
+        : openSpill(spillFile, policy, this.options.journal, this.held);
+    const result = this.rebuild();
+    for (const { item } of spill?.fold ?? []) this.state.apply(unrecorded(item.type, item.at, item.payload));
+    return spill === undefined ? result : { ...result, spill: spill.start };
+  }
+
+  private rebuild(): StartResult {
     const loaded = this.snapshots?.store.load();
     if (loaded !== undefined && 'found' in loaded) {
       this.state.restore(loaded.found.state);
@@ -209,6 +231,11 @@ export class Checkpoint {
    */
   landHeldBeforeStop(): HeldLoss | undefined {
     return this.options.dryRun ? undefined : this.held.beforeStop(this.options.now());
+  }
+
+  /** Closes the held-entries spill, if `start` opened one. */
+  close(): void {
+    this.held.releaseSpill();
   }
 
   journalStatus(): HeldStatus {

@@ -1,6 +1,8 @@
 import { GatewardenError } from '../errors.js';
 import type { JournalEntry } from '../journal/events.js';
 import type { AnyJournalEntry, AppendItem, Journal } from '../journal/journal.js';
+import type { HeldSpill } from './held-spill.js';
+import type { SpilledEntry } from './held-spill-codec.js';
 
 /**
  * Entries held in memory while the journal cannot take appends (disk full, I/O error on the data
@@ -22,9 +24,13 @@ import type { AnyJournalEntry, AppendItem, Journal } from '../journal/journal.js
  *   (fire changes, fire releases and overrides: life safety is never refused for want of disk).
  * - Exactly once: the checkpoint folded a held entry into its state when it was held; after it
  *   lands, `takeLanded(seq)` says so once, and the checkpoint's catch-up skips it.
- * - Held entries live in memory only: a gateway stopped during the outage loses them (at most
- *   the bound), and never reported them as journaled. At a stop, `beforeStop` tries to land them
- *   once more whatever the retry timer says, and says what could not land.
+ * - Durable when there is a spill (`useSpill`, held-spill.ts, the running gateway's): each held
+ *   entry is flushed to it before `write` returns, so it survives a crash or power cut and lands
+ *   at the next start (spill-recovery.ts). A spill that fills sets the bound too (it keeps
+ *   `SPILL_RESERVE_BYTES` for forced entries); one that fails is told once (`spill-failed`) and
+ *   the entries are held in memory only, as without one.
+ * - At a stop, `beforeStop` tries to land them once more whatever the retry timer says, and says
+ *   what could not land and how much of it the spill keeps.
  */
 
 export interface HeldEntriesPolicy {
@@ -38,16 +44,31 @@ export interface HeldEntriesPolicy {
 
 export const DEFAULT_HELD_POLICY: HeldEntriesPolicy = { maxEntries: 1000, maxAgeMs: 600_000, retryMs: 5000 };
 
+/** Room the spill keeps past the bound for forced entries (fire, overrides): ~30 decisions. */
+export const SPILL_RESERVE_BYTES = 64 * 1024;
+/** Spill bytes per held entry: a decision is 0.5–1 KB as spilled (its reasons, guards); twice that. */
+const SPILL_BYTES_PER_ENTRY = 2048;
+
+/** The size of the spill for a policy: its entries, the outage alarm, and the reserve. */
+export function spillCapacity(policy: HeldEntriesPolicy): number {
+  return (policy.maxEntries + 1) * SPILL_BYTES_PER_ENTRY + SPILL_RESERVE_BYTES;
+}
+
 /** Told to operators outside the journal, which cannot hear it (the log, metrics). */
 export type OutageEvent =
   | { kind: 'unavailable'; cause: string; at: number }
   | { kind: 'refusing'; held: number; oldestHeldAt: number; at: number }
   | { kind: 'restored'; landed: number; firstSeq: number; lastSeq: number; outageMs: number; at: number }
   /** A retry failed for another reason than space (e.g. JOURNAL_CORRUPT): the entries stay held. */
-  | { kind: 'retry-failed'; cause: string; held: number; at: number };
+  | { kind: 'retry-failed'; cause: string; held: number; at: number }
+  /** The spill could not take a held entry (I/O error, or full past its reserve): in memory only. */
+  | { kind: 'spill-failed'; cause: string; at: number };
 
 /** What a stop could not land: counts and times only (payloads may name people). */
 export interface HeldLoss {
+  /** Held and not landed. */
+  held: number;
+  /** Of them, in memory only: lost with this process. The others are in the spill. */
   lost: number;
   byType: Record<string, number>;
   /** When the oldest and newest lost entries happened (their `at`). */
@@ -69,6 +90,11 @@ export interface HeldStatus {
 export interface HeldEntriesOptions {
   journal: Pick<Journal, 'append' | 'appendMany'>;
   policy: HeldEntriesPolicy;
+  /**
+   * False: nothing is held, a failed append throws JOURNAL_UNAVAILABLE (a CLI command, which
+   * would exit with its entry in memory). Default true (the running gateway).
+   */
+  hold?: boolean;
   now: () => number;
 }
 
@@ -82,7 +108,9 @@ export function outOfSpaceCause(error: unknown): string | undefined {
 }
 
 export class HeldEntries {
-  private readonly queue: { item: AppendItem; heldAt: number }[] = [];
+  private readonly queue: (SpilledEntry & { spilled: boolean })[] = [];
+  private spill: HeldSpill | undefined;
+  private spillTold = false;
   private readonly landed = new Set<number>();
   private readonly listeners: ((event: OutageEvent) => void)[] = [];
   private since: number | undefined;
@@ -95,6 +123,31 @@ export class HeldEntries {
 
   get size(): number {
     return this.queue.length;
+  }
+
+  /** From now on, held entries are flushed to `spill` before they are acted on. */
+  useSpill(spill: HeldSpill): void {
+    this.spill = spill;
+  }
+
+  /** Closes the spill's file (at a stop); what it keeps stays for the next start. */
+  releaseSpill(): void {
+    this.spill?.release();
+    this.spill = undefined;
+  }
+
+  /**
+   * After a restart: entries the spill kept that the journal still cannot take are held again,
+   * in their order, as of when they were first held (the bound counts from then). The caller
+   * folds them into its state.
+   */
+  resume(entries: readonly SpilledEntry[], cause: string, now = this.options.now()): void {
+    const first = entries[0];
+    if (first === undefined) return;
+    this.queue.push(...entries.map((e) => ({ ...e, spilled: true })));
+    this.since = first.heldAt;
+    this.cause = cause;
+    this.nextRetryAt = now + this.options.policy.retryMs;
   }
 
   onEvent(listener: (event: OutageEvent) => void): void {
@@ -116,7 +169,11 @@ export class HeldEntries {
     if (this.since === undefined) return false;
     const { maxEntries, maxAgeMs } = this.options.policy;
     const oldest = this.queue[0];
-    const over = this.queue.length >= maxEntries || (oldest !== undefined && now - oldest.heldAt >= maxAgeMs);
+    const spillFull = this.spill !== undefined && this.spill.remaining < SPILL_RESERVE_BYTES;
+    const over =
+      this.queue.length >= maxEntries ||
+      spillFull ||
+      (oldest !== undefined && now - oldest.heldAt >= maxAgeMs);
     if (over && !this.refusingTold) {
       this.refusingTold = true;
       this.tell({ kind: 'refusing', held: this.queue.length, oldestHeldAt: oldest?.heldAt ?? now, at: now });
@@ -141,6 +198,12 @@ export class HeldEntries {
       } catch (error) {
         const cause = outOfSpaceCause(error);
         if (cause === undefined) throw error;
+        if (this.options.hold === false) {
+          throw new GatewardenError(
+            'JOURNAL_UNAVAILABLE',
+            `the journal cannot take appends (${cause}): nothing was recorded; free space in the data directory and try again`,
+          );
+        }
         this.begin(cause, now);
       }
     }
@@ -191,7 +254,8 @@ export class HeldEntries {
     for (const { item } of this.queue) byType[item.type] = (byType[item.type] ?? 0) + 1;
     const times = this.queue.map((q) => q.item.at);
     return {
-      lost: this.queue.length,
+      held: this.queue.length,
+      lost: this.queue.filter((q) => !q.spilled).length,
       byType,
       firstAt: Math.min(...times),
       lastAt: Math.max(...times),
@@ -214,6 +278,7 @@ export class HeldEntries {
     this.nextRetryAt = now + this.options.policy.retryMs;
     if (this.since !== undefined) return;
     this.since = now;
+    this.spillTold = false;
     this.hold(
       {
         type: 'alarm',
@@ -226,6 +291,7 @@ export class HeldEntries {
   }
 
   private end(now: number, firstSeq: number, lastSeq: number, landed: number): void {
+    this.closeSpill(now);
     const outageMs = now - (this.since ?? now);
     this.since = undefined;
     this.cause = undefined;
@@ -240,8 +306,33 @@ export class HeldEntries {
         problems: [{ field: 'at', message: 'a non-negative integer' }],
       });
     }
-    this.queue.push({ item, heldAt: now });
+    this.queue.push({ item, heldAt: now, spilled: this.spillOne({ item, heldAt: now }, now) });
     return { seq: 0, at: item.at, type: item.type, payload: item.payload, hash: '', prevHash: '' };
+  }
+
+  /** Flushes one held entry to the spill; false (told once per outage) when it cannot. */
+  private spillOne(entry: SpilledEntry, now: number): boolean {
+    if (this.spill === undefined || this.spillTold) return false;
+    let cause: string;
+    try {
+      if (this.spill.add(entry)) return true;
+      cause = `the spill ${this.spill.path} is full (${this.spill.capacity} bytes)`;
+    } catch (error) {
+      cause = error instanceof Error ? error.message : String(error);
+    }
+    this.spillTold = true;
+    this.tell({ kind: 'spill-failed', cause, at: now });
+    return false;
+  }
+
+  /** The held entries landed: the spill's outage is over (a failure leaves it to the next start). */
+  private closeSpill(now: number): void {
+    try {
+      this.spill?.close();
+    } catch (error) {
+      const cause = error instanceof Error ? error.message : String(error);
+      this.tell({ kind: 'spill-failed', cause, at: now });
+    }
   }
 
   private tell(event: OutageEvent): void {

@@ -16,9 +16,9 @@ export interface GlobalOptions {
  * Opens the site (configuration, database, journal, registry). Imported on first use, so that
  * `--help` and bad usage answer without loading the database driver and the schemas.
  */
-export async function openSite(options: GlobalOptions): Promise<Site> {
+export async function openSite(options: GlobalOptions, role: { gateway?: boolean } = {}): Promise<Site> {
   const { Site } = await import('../site.js');
-  return new Site({ configPath: options.config });
+  return new Site({ configPath: options.config, ...role });
 }
 
 /** Runs `fn` with an open site and always closes it. */

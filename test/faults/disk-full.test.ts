@@ -8,7 +8,9 @@
  * counts for anti-passback; the log says JOURNAL_UNAVAILABLE; the journal shows nothing that was
  * not appended; past the bound the lane refuses with JOURNAL_UNAVAILABLE and the door stays shut.
  * Once freed, the held entries land in order, exactly once, behind the outage alarm, and the
- * chain verifies.
+ * chain verifies. Stopped (SIGTERM) or killed (SIGKILL, a power cut as the gateway sees it) while
+ * full, the held entries are kept in the spill file: a restart on the still-full disk decides with
+ * them, and they land once when there is room.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,6 +86,13 @@ function story(entries: readonly Pick<AnyJournalEntry, 'type' | 'payload'>[]): s
   });
 }
 
+/** Frees the disk, waits for the held entries to land on the next retry, and reads the journal. */
+async function freeAndLand(gateway: NamespacedGateway) {
+  await gateway.free();
+  await waitFor('the held entries appended', () => /journal takes appends again/.test(gateway.stderr));
+  return journal(gateway);
+}
+
 /** The prepared site's gateway with its data on a 32-MB tmpfs, with its QR scanner on a socat pty; all undone afterwards. */
 async function startRig() {
   const dir = mkdtempSync(join(tmpdir(), 'gw-disk-full-'));
@@ -139,6 +148,10 @@ describe.skipIf(!canUnshareMounts())('disk full on the data directory', () => {
 
     await gateway.fill();
     expect((await gateway.inside(['df', '-k', gateway.dataDir])).stdout).toMatch(/100%/);
+    // A CLI command cannot hold (it would exit with its entry in memory): it fails and says why.
+    const modeSet = await gateway.cli(['mode', 'set', 'lockdown', '--reason', 'test: full disk']);
+    expect(modeSet.status).not.toBe(0);
+    expect(modeSet.stderr).toMatch(/journal cannot take appends \(SQLITE_FULL\): nothing was recorded/);
 
     // Full: Li Na's pass is decided from memory and the strike pulses.
     await scanner.scan('QR-LINA');
@@ -170,9 +183,7 @@ describe.skipIf(!canUnshareMounts())('disk full on the data directory', () => {
     expect(gateway.stderr).toMatch(/held entries at their bound/);
 
     // Space returns: the held entries land on the next retry, in order, once.
-    await gateway.free();
-    await waitFor('the held entries appended', () => /journal takes appends again/.test(gateway.stderr));
-    const after = await journal(gateway);
+    const after = await freeAndLand(gateway);
     expect(story(after)).toEqual([
       'decision UNKNOWN_CREDENTIAL',
       'alarm JOURNAL_UNAVAILABLE',
@@ -189,22 +200,64 @@ describe.skipIf(!canUnshareMounts())('disk full on the data directory', () => {
     expect(stopped.status).toBe(0);
   });
 
-  it('stopped while the disk is full: lands nothing it cannot, and logs what is lost, without names', async () => {
+  it('stopped while the disk is full: keeps the held entries in the spill, says so without names, lands them at the next start', async () => {
     const { scanner, gateway } = await startRig();
     await gateway.fill();
     await scanner.scan('QR-LINA');
     await waitFor('the outage in the log', () => gateway.stderr.includes('journal cannot take appends'));
     await waitFor('the held pass decided', () => gateway.stderr.includes('code scanned'));
 
-    const stopped = await gateway.stop();
+    const stopped = await gateway.kill('SIGTERM');
     expect(stopped.status).toBe(0);
-    const line = stopped.stderr.split('\n').find((l) => l.includes('could not be appended before the stop'));
+    const line = stopped.stderr.split('\n').find((l) => l.includes('kept in the spill file'));
     expect(line).toBeDefined();
     expect(JSON.parse(line as string)).toMatchObject({
-      lost: 2,
+      held: 2,
+      lost: 0,
       byType: { alarm: 1, decision: 1 },
       cause: expect.stringMatching(/^SQLITE_/),
     });
     expect(stopped.stderr).not.toMatch(/Li Na|310104198503151231|QR-LINA/);
+
+    await gateway.free();
+    await gateway.restart();
+    expect(gateway.stderr).toMatch(/entries held when the gateway last stopped are in the journal/);
+    expect(story(await journal(gateway))).toEqual(['alarm JOURNAL_UNAVAILABLE', 'decision RESIDENT']);
+    expect((await gateway.stop()).status).toBe(0);
+  });
+
+  it('killed while the disk is full: the held pass survives, counts after a restart on the full disk, and lands once', async () => {
+    const { scanner, gateway } = await startRig();
+    await scanner.scan('QR-NOBODY');
+    await waitFor('the first decision journaled', () => gateway.stderr.includes('code scanned'));
+    const headBefore = (await journal(gateway)).at(-1)?.seq ?? 0;
+    await gateway.fill();
+    await scanner.scan('QR-LINA');
+    await waitFor('the held pass decided', () => /"RESIDENT"/.test(gateway.stderr));
+
+    // Power cut: no stop code runs.
+    await gateway.kill();
+    expect(await journal(gateway)).toHaveLength(headBefore);
+    await gateway.restart();
+    expect(gateway.stderr).toMatch(/the journal still cannot take appends: the spilled entries stay held/);
+    // Li Na is in: in again is anti-passback, though the journal never got her pass.
+    await scanner.scan('QR-LINA');
+    await waitFor('the decision after the restart', () => /ANTI_PASSBACK/.test(gateway.stderr));
+
+    const after = await freeAndLand(gateway);
+    expect(story(after)).toEqual([
+      'decision UNKNOWN_CREDENTIAL',
+      'alarm JOURNAL_UNAVAILABLE',
+      'decision RESIDENT',
+      'decision ANTI_PASSBACK',
+    ]);
+    const verify = await gateway.cli(['journal', 'verify']);
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+
+    // And once only: another crash and start land nothing again.
+    await gateway.kill();
+    await gateway.restart();
+    expect(story(await journal(gateway))).toEqual(story(after));
+    expect((await gateway.stop()).status).toBe(0);
   });
 });

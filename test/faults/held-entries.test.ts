@@ -8,7 +8,6 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Checkpoint } from '../../gateway/checkpoint/checkpoint.js';
 import {
   HeldEntries,
   type HeldEntriesPolicy,
@@ -16,15 +15,13 @@ import {
   outOfSpaceCause,
 } from '../../gateway/checkpoint/held-entries.js';
 import { SiteLanePort } from '../../gateway/devices/site-lane-port.js';
-import type { JournalEntry } from '../../gateway/journal/events.js';
 import type { AppendItem } from '../../gateway/journal/journal.js';
 import { verifyJournal } from '../../gateway/journal/verify.js';
-import type { Decision } from '../../gateway/rules/types.js';
 import type { Site } from '../../gateway/site.js';
 import { GatewayMetrics } from '../../gateway/telemetry/metrics.js';
-import { buildingRegistries, PERIMETER_LAYOUT } from '../helpers/building-world.js';
-import { cardValue, NOW, policy } from '../helpers/world.js';
+import { cardValue, NOW } from '../helpers/world.js';
 import { closeFailingJournals, failingJournal } from './failing-journal.js';
+import { codes, fullDiskSite } from './full-disk-site.js';
 
 const S = 1000;
 afterEach(closeFailingJournals);
@@ -94,6 +91,7 @@ describe('held entries', () => {
     held.write(device(3));
     held.write(device(4));
     expect(held.beforeStop()).toEqual({
+      held: 3,
       lost: 3,
       byType: { alarm: 1, device: 2 },
       firstAt: NOW + 3,
@@ -123,6 +121,24 @@ describe('held entries', () => {
     expect(young.refusing()).toBe(false);
     clock.now += S;
     expect(young.refusing()).toBe(true);
+  });
+
+  it('holds nothing without `hold` (a CLI command): the failed append throws JOURNAL_UNAVAILABLE', () => {
+    const failing = failingJournal();
+    const held = new HeldEntries({
+      journal: failing.journal,
+      policy: { maxEntries: 10, maxAgeMs: 60 * S, retryMs: 5 * S },
+      hold: false,
+      now: () => NOW,
+    });
+    failing.disk.full = true;
+    expect(() => held.write(device(1))).toThrow(
+      expect.objectContaining({
+        code: 'JOURNAL_UNAVAILABLE',
+        message: expect.stringMatching(/nothing was recorded/),
+      }),
+    );
+    expect(held.status()).toMatchObject({ held: 0, since: undefined });
   });
 
   it('rethrows what is not a lack of space, and keeps retrying after the clock is set back', () => {
@@ -181,38 +197,7 @@ describe('held entries', () => {
 });
 
 describe('the checkpoint on a full disk', () => {
-  function site(maxEntries = 20, withSnapshots = false) {
-    const { db, journal, disk } = failingJournal();
-    const { exact } = buildingRegistries([]);
-    const clock = { now: NOW };
-    const seen: number[] = [];
-    const open = () => {
-      const cp = new Checkpoint({
-        journal,
-        layout: PERIMETER_LAYOUT,
-        registry: () => exact,
-        // Three exits per household: a held exit folded twice would use the last one.
-        policy: (mode) => policy(mode, { householdQuota: { exits: 3, periodMs: 48 * 3600 * S } }),
-        initialMode: 'closed',
-        timezone: 'Asia/Shanghai',
-        returnWithinMs: 4 * 3600 * S,
-        now: () => clock.now,
-        journalOutage: { maxEntries, maxAgeMs: 600 * S, retryMs: 5 * S },
-        onEntry: (e: JournalEntry) => seen.push(e.seq),
-        ...(withSnapshots ? { snapshots: { db, key: Buffer.alloc(32, 1) } } : {}),
-      });
-      cp.start();
-      return cp;
-    };
-    const cp = open();
-    const pass = (laneId: string, card: string) => {
-      clock.now += 60 * S;
-      cp.reading(laneId, { at: clock.now - S, celsius: 36.5, mask: true }, 'cam');
-      return cp.present({ laneId, credential: { kind: 'card', value: cardValue(card) } });
-    };
-    return { db, journal, disk, clock, cp, open, pass, seen };
-  }
-  const codes = (d: Decision) => d.reasons.map((r) => r.code);
+  const site = (maxEntries = 20, withSnapshots = false) => fullDiskSite({ maxEntries, withSnapshots });
 
   it('keeps deciding from memory: held passes count for anti-passback and the quota, and land once', () => {
     const { db, journal, disk, clock, cp, open, pass, seen } = site();
@@ -296,7 +281,11 @@ describe('the checkpoint on a full disk', () => {
     pass('main-out', 'C-R31');
     disk.full = true;
     expect(pass('main-in', 'C-R31').journal).toBe('held');
-    expect(cp.landHeldBeforeStop()).toMatchObject({ lost: 3, byType: { alarm: 1, reading: 1, decision: 1 } });
+    expect(cp.landHeldBeforeStop()).toMatchObject({
+      held: 3,
+      lost: 3,
+      byType: { alarm: 1, reading: 1, decision: 1 },
+    });
     expect(cp.saveSnapshot(true)).toBe(false);
     // Had the disk come back, they would have landed and the snapshot been saved.
     const other = site(20, true);

@@ -81,7 +81,7 @@ export function patrolSite(now: () => number, extraYaml = ''): PatrolSite {
   writeFileSync(configPath, text + STATIONS_YAML + extraYaml);
   const sites: Site[] = [];
   const open = () => {
-    const site = new Site({ configPath, now });
+    const site = new Site({ configPath, now, gateway: true });
     sites.push(site);
     site.checkpoint.start();
     return site;

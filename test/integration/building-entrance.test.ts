@@ -78,7 +78,7 @@ async function startSite() {
     .replace('  level: info', '  level: silent')
     .replace('\ngates:\n', `\n${BUILDING_GATE}`);
   writeFileSync(config, text + DEVICES);
-  const site = new Site({ configPath: config, now: Date.now });
+  const site = new Site({ configPath: config, now: Date.now, gateway: true });
   cleanups.push(() => site.close());
   site.registry.import(REGISTRY, { mode: 'replace' });
   site.checkpoint.start();

@@ -86,7 +86,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gw-household-doors-'));
   writeFileSync(join(dir, 'gatewarden.yaml'), SITE_YAML(join(dir, 'data')));
   clock = new ManualClock(T0);
-  site = new Site({ configPath: join(dir, 'gatewarden.yaml'), now: clock.now });
+  site = new Site({ configPath: join(dir, 'gatewarden.yaml'), now: clock.now, gateway: true });
   site.registry.import(
     {
       version: 1,

@@ -1,5 +1,6 @@
 import { systemClock } from '../../../drivers/shared/clock.js';
-import { logJournalOutage } from '../../checkpoint/journal-outage-log.js';
+import { outOfSpaceCause } from '../../checkpoint/held-entries.js';
+import { logHeldAtStop, logJournalOutage, logSpillStart } from '../../checkpoint/journal-outage-log.js';
 import { DeviceHost } from '../../devices/device-host.js';
 import { DutyWatch } from '../../duty/duty-watch.js';
 import { GatewardenError } from '../../errors.js';
@@ -22,7 +23,7 @@ const TICK_MS = 30_000;
 /** `gatewarden start`: loaded only when that command runs (see start-command.ts). */
 export async function startGateway(globals: GlobalOptions): Promise<void> {
   compactHeapOnFullGc();
-  const site = await openSite(globals);
+  const site = await openSite(globals, { gateway: true });
   // better-sqlite3's default page cache is 16 MB, which a large registry's reads fill and keep
   // as RSS; the gateway's reads are point lookups and journal appends, served as fast from
   // 2 MB and the OS's file cache (docs/performance.md "Footprint with 100,000 residents").
@@ -35,7 +36,8 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
   let verification: ReturnType<typeof checkJournal>;
   try {
     verification = checkJournal(site, log);
-    const rebuilt = site.checkpoint.start();
+    const { spill, ...rebuilt } = site.checkpoint.start({ spillFile: site.heldSpillFile });
+    if (spill !== undefined) logSpillStart(childLogger(log, 'checkpoint'), spill);
     site.registrySnapshot();
     if (rebuilt.snapshotIgnored !== undefined)
       log.warn(
@@ -123,15 +125,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
       ]).finally(() => {
         guard(loopLog, () => {
           const loss = site.checkpoint.landHeldBeforeStop();
-          if (loss === undefined) return;
-          const span = {
-            from: new Date(loss.firstAt).toISOString(),
-            to: new Date(loss.lastAt).toISOString(),
-          };
-          log.error(
-            { ...loss, ...span, code: 'JOURNAL_UNAVAILABLE' },
-            'entries held during the journal outage could not be appended before the stop: they are lost',
-          );
+          if (loss !== undefined) logHeldAtStop(log, loss);
         });
         guard(loopLog, () => site.checkpoint.saveSnapshot(true));
         site.close();
@@ -199,7 +193,14 @@ function checkJournal(site: Site, log: Logger): { background?: () => void } {
   const result = verifyJournal(site.db, mark === undefined ? {} : { after: mark });
   if (result.ok) {
     log.info({ entries: result.checked, after: mark?.seq ?? 0 }, 'journal verified');
-    writeVerifiedMark(site.db, { seq: result.lastSeq, hash: result.lastHash }, site.now());
+    try {
+      writeVerifiedMark(site.db, { seq: result.lastSeq, hash: result.lastHash }, site.now());
+    } catch (err) {
+      // A start on a full disk still opens the gate; the next start verifies these entries again.
+      const cause = outOfSpaceCause(err);
+      if (cause === undefined) throw err;
+      log.warn({ cause }, 'the verified mark could not be saved: the next start verifies again');
+    }
     if (mark === undefined) return {};
     return { background: () => verifyWhole(site, log) };
   }

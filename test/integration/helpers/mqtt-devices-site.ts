@@ -52,7 +52,7 @@ export async function startMqttDeviceSite(brokerUrl: string, mqttYaml: string): 
   const dir = mkdtempSync(join(tmpdir(), 'gw-mqtt-devices-'));
   const configPath = join(dir, 'gatewarden.yaml');
   writeFileSync(configPath, SITE_YAML(join(dir, 'data')) + mqttYaml);
-  const site = new Site({ configPath });
+  const site = new Site({ configPath, gateway: true });
   const roster = readRosterFiles(
     [{ path: join(ROOT, 'test/fixtures/registry/residents.csv'), roster: 'residents' }],
     {

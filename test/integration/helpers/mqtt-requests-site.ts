@@ -69,7 +69,7 @@ export function scratchGateway(
     .replace('  level: info', '  level: silent');
   writeFileSync(config, text + (options.extraYaml ?? ''));
   const clock = { now: T0 };
-  const site = new Site({ configPath: config, now: options.now ?? (() => clock.now) });
+  const site = new Site({ configPath: config, now: options.now ?? (() => clock.now), gateway: true });
   site.registry.import(REGISTRY, { mode: 'replace' });
   site.checkpoint.start();
   let privateKey = options.privateKey;
