@@ -44,7 +44,10 @@ export interface HouseholdDoorWatchOptions {
  * the HouseholdDoorDevice is weighed against the household's orders in force at that moment,
  * never at an earlier one (an order added or lifted while the door stands open counts as it is
  * when the grace ends). During an order:
- * - the door still open after its grace: QUARANTINE_BREACH (critical, to be acknowledged);
+ * - the door still open after its grace: QUARANTINE_BREACH (critical, to be acknowledged); while
+ *   the site's fire alarm is active a warning instead, with `fire: 1` in its detail: leaving
+ *   home is what the fire alarm asks of everyone, and a critical alarm per quarantined household
+ *   would bury the operators in the middle of an evacuation, yet who left still has to be known;
  * - a battery at or below `lowBatteryPercent`: SENSOR_LOW_BATTERY (warning), once per low period;
  * - the device's own alarms (DEVICE_OFFLINE once per outage, DEVICE_TAMPER), which reach the
  *   gateway through `devicePort`: raised with the household and the order.
@@ -79,7 +82,9 @@ export class HouseholdDoorWatch implements HouseholdDoorPort {
       this.options.log.info({ openMs }, 'household door open past its grace; no order in force, no alarm');
       return;
     }
-    this.raise('QUARANTINE_BREACH', 'critical', order, { openMs });
+    if (this.options.port.fireActive())
+      this.raise('QUARANTINE_BREACH', 'warning', order, { openMs, fire: 1 });
+    else this.raise('QUARANTINE_BREACH', 'critical', order, { openMs });
   }
 
   battery(percent: number): void {

@@ -99,6 +99,21 @@ describe('a household door during a quarantine order', () => {
     expect(codes()).toEqual(['QUARANTINE_BREACH']);
   });
 
+  it('during a fire alarm the household leaving is a warning, not a critical breach', async () => {
+    const { clock, recorder, say } = await doorRig();
+    recorder.fire.active = true;
+    await say(OPEN);
+    clock.advance(GRACE_MS);
+    expect(recorder.alarms).toEqual([
+      {
+        code: 'QUARANTINE_BREACH',
+        severity: 'warning',
+        deviceId: 'door-h1',
+        detail: { household: 'h-1', order: 'q-1', openMs: GRACE_MS, fire: 1 },
+      },
+    ]);
+  });
+
   it('is quiet for a door opened and closed again within the grace (a delivery taken in)', async () => {
     const { clock, say, codes } = await doorRig();
     await say(OPEN);
