@@ -9,13 +9,19 @@ import { formatDateTime } from './clock.js';
 import { byId } from './dom.js';
 import { pick, t } from './i18n.js';
 
+/** Today's counts at the community's gates; building entrances apart, when there were any. */
+function todayText(today) {
+  const gates = `${t('header.today')}: ${t('header.granted')} ${today.granted} · ${t('header.refused')} ${today.refused}`;
+  const b = today.buildingEntrances;
+  if (b === undefined || b.granted + b.refused === 0) return gates;
+  return `${gates} · ${t('header.buildings')} ${b.granted}/${b.refused}`;
+}
+
 export function renderHeader(me, site, today) {
   byId('site-name').textContent = typeof site.name === 'string' ? site.name : pick(site.name);
   byId('shift').textContent = site.shift ? t(`shift.${site.shift}`) : '';
   byId('who').textContent = `${me.user} · ${t(`role.${me.role}`)}`;
-  byId('today').textContent = today
-    ? `${t('header.today')}: ${t('header.granted')} ${today.granted} · ${t('header.refused')} ${today.refused}`
-    : '';
+  byId('today').textContent = today ? todayText(today) : '';
   renderStale(site.stale);
   renderJournalOutage(site.journalOutage);
 }

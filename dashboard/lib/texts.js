@@ -51,6 +51,7 @@ export const TEXTS = {
   'header.today': { zh: '今日', en: 'Today' },
   'header.granted': { zh: '通过', en: 'granted' },
   'header.refused': { zh: '拒绝', en: 'refused' },
+  'header.buildings': { zh: '楼栋入口 通过/拒绝', en: 'building entrances granted/refused' },
   'panel.lanes': { zh: '通道', en: 'Lanes' },
   'panel.feed': { zh: '通行记录', en: 'Passes and refusals' },
   'panel.temperature': { zh: '体温（近30分钟）', en: 'Temperatures (last 30 min)' },

@@ -1,6 +1,7 @@
 /**
- * Today's pass counts for `counters/daily`: granted and refused, per lane and by first deny
- * reason, for the site-local calendar day (midnight to midnight in the site's time zone).
+ * Today's pass counts for `counters/daily`: granted and refused at the community's gates, at
+ * building entrances apart, per lane and by first deny reason, for the site-local calendar day
+ * (midnight to midnight in the site's time zone).
  * Rebuilt on start from the day's decisions, so a restart does not reset them.
  */
 import type { JournalEntry } from '../journal/events.js';
@@ -14,6 +15,7 @@ export class DailyCounters {
   private until = 0;
   private granted = 0;
   private refused = 0;
+  private building = { granted: 0, refused: 0 };
   private throughSeq = 0;
   private lanes = new Map<string, { granted: number; refused: number }>();
   private reasons = new Map<DenyCode, number>();
@@ -50,7 +52,12 @@ export class DailyCounters {
     this.rollTo(entry.at);
     if (entry.at < this.since) return false;
     const lane = this.lane(request.laneId);
-    if (decision.allow) {
+    if (decision.entrance !== undefined) {
+      // No passage of the community (a resident already inside going home): its lane only.
+      const outcome = decision.allow ? 'granted' : 'refused';
+      lane[outcome]++;
+      this.building[outcome]++;
+    } else if (decision.allow) {
       this.granted++;
       lane.granted++;
     } else {
@@ -70,6 +77,7 @@ export class DailyCounters {
       at,
       granted: this.granted,
       refused: this.refused,
+      buildingEntrances: { ...this.building },
       lanes: Object.fromEntries([...this.lanes].map(([id, c]) => [id, { ...c }])),
       reasons: Object.fromEntries(this.reasons),
       throughSeq: this.throughSeq,
@@ -92,6 +100,7 @@ export class DailyCounters {
     this.until = to;
     this.granted = 0;
     this.refused = 0;
+    this.building = { granted: 0, refused: 0 };
     this.throughSeq = 0;
     this.lanes = new Map(this.laneIds.map((id) => [id, { granted: 0, refused: 0 }]));
     this.reasons = new Map();

@@ -156,10 +156,14 @@ export interface DailyCountersMessage {
   day: string;
   since: number;
   at: number;
+  /** At the community's gates: a decision at a building entrance moves nobody in or out of it. */
   granted: number;
   refused: number;
+  /** Decisions at building entrances (Decision.entrance), not in `granted`, `refused` or `reasons`. */
+  buildingEntrances: { granted: number; refused: number };
+  /** Per lane, building entrances too. */
   lanes: Record<string, { granted: number; refused: number }>;
-  /** Refusals by their first deny reason. */
+  /** Refusals at the community's gates by their first deny reason. */
   reasons: Partial<Record<DenyCode, number>>;
   /** The newest decision counted. */
   throughSeq: number;

@@ -12,7 +12,8 @@ import type { DailyReport, DutyReport, PatrolReport, ReportCounts, ShiftReport }
  *   { "report": "daily", "version": 1, "siteId": "site-01", "date": "2024-05-01",
  *     "tz": "Asia/Shanghai", "window": { "from": 1714492800000, "to": 1714579200000 },
  *     "generatedAt": 1714579500000, "zeroReport": true,
- *     "counts": { "entries": 0, "passes": 0, "refusals": 0, "lanes": [],
+ *     "counts": { "entries": 0, "passes": 0, "refusals": 0,
+ *       "buildingEntrances": { "passes": 0, "refusals": 0 }, "lanes": [],
  *       "refusalsByReason": { "GATE_CLOSED": 0, ..., "REPLAYED_CODE": 0 },
  *       "fevers": { "thresholdC": 37.3, "refused": 0, "passedWithAlarm": 0,
  *                   "readingsAtOrAbove": 0, "highestC": null, "readingsUsed": 0,
@@ -71,11 +72,20 @@ function shiftHeader(r: ShiftReport): string[] {
 }
 
 function countLines(c: ReportCounts, tz: string): string[] {
-  const lines = [`通行 Passes: ${c.passes}`, `拒绝 Refusals: ${c.refusals}`, '分通道 By lane and direction:'];
+  const b = c.buildingEntrances;
+  const lines = [
+    `通行 Passes: ${c.passes}`,
+    `拒绝 Refusals: ${c.refusals}`,
+    `楼栋入口 Building entrances (not counted above): 通行 passes ${b.passes}, 拒绝 refusals ${b.refusals}`,
+    '分通道 By lane and direction:',
+  ];
   if (c.lanes.length === 0) lines.push('  无 none');
   for (const lane of c.lanes) {
     const direction = label(DIRECTION_LABELS[lane.direction]);
-    lines.push(`  ${lane.laneId} ${direction}: 通行 passes ${lane.passes}, 拒绝 refusals ${lane.refusals}`);
+    const where = lane.building === null ? '' : ` (楼栋 building ${lane.building})`;
+    lines.push(
+      `  ${lane.laneId}${where} ${direction}: 通行 passes ${lane.passes}, 拒绝 refusals ${lane.refusals}`,
+    );
   }
   lines.push('拒绝原因 Refusals by reason:');
   for (const code of DENY_CODES) {

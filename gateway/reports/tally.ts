@@ -35,6 +35,8 @@ export function isZeroCounts(c: ReportCounts): boolean {
   const numbers = [
     c.passes,
     c.refusals,
+    c.buildingEntrances.passes,
+    c.buildingEntrances.refusals,
     c.fevers.refused,
     c.fevers.passedWithAlarm,
     c.fevers.readingsAtOrAbove,
@@ -68,6 +70,7 @@ class Tally {
       entries: 0,
       passes: 0,
       refusals: 0,
+      buildingEntrances: { passes: 0, refusals: 0 },
       lanes: [],
       refusalsByReason: zeroReasonCounts(),
       fevers: {
@@ -124,6 +127,13 @@ class Tally {
   private addDecision({ request, decision }: JournalEventMap['decision']): void {
     const c = this.counts;
     const lane = this.lane(request.laneId, decision);
+    if (decision.entrance !== undefined) {
+      // No passage of the community: its lane and the building entrances' count only.
+      if (decision.allow) lane.passes += 1;
+      else lane.refusals += 1;
+      c.buildingEntrances[decision.allow ? 'passes' : 'refusals'] += 1;
+      return;
+    }
     const codes = new Set(decision.reasons.map((r) => `${r.effect}:${r.code}`));
     if (decision.allow) {
       c.passes += 1;
@@ -174,7 +184,8 @@ class Tally {
     const key = `${laneId}\u0000${decision.direction}`;
     let lane = this.lanes.get(key);
     if (lane === undefined) {
-      lane = { laneId, direction: decision.direction, passes: 0, refusals: 0 };
+      const building = decision.entrance?.building ?? null;
+      lane = { laneId, direction: decision.direction, building, passes: 0, refusals: 0 };
       this.lanes.set(key, lane);
     }
     return lane;

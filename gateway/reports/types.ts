@@ -15,6 +15,8 @@ import type { LocalDate, TimeWindow } from '../util/site-time.js';
 export interface LaneCounts {
   laneId: string;
   direction: Direction;
+  /** The building whose entrance the lane is (`Decision.entrance`); null: a gate of the community. */
+  building: string | null;
   /** Decisions that allowed. */
   passes: number;
   /** Decisions that denied. */
@@ -30,9 +32,17 @@ export interface ModeSwitch {
 export interface ReportCounts {
   /** Journal entries of any type whose time falls in the window. */
   entries: number;
+  /**
+   * Decisions that allowed, and that denied, at the community's gates. A decision at a building
+   * entrance moves nobody into or out of the community (a resident coming home passes the gate
+   * and then the building door): it counts in `buildingEntrances` and its lane, and in nothing
+   * else below (reasons, fevers, overrides, fire releases, visitors).
+   */
   passes: number;
   refusals: number;
-  /** By lane then direction (`in` before `out`); only lanes with a decision. */
+  /** Decisions at building entrances (docs/buildings.md). */
+  buildingEntrances: { passes: number; refusals: number };
+  /** By lane then direction (`in` before `out`); only lanes with a decision; building entrances too. */
   lanes: LaneCounts[];
   /**
    * Denied decisions per deny reason, every code present (in catalogue order) even at zero.

@@ -78,6 +78,10 @@ describe('LiveFeed: retained states of the local tree', () => {
     feed.start();
     site.journal.append('decision', T0, granted(T0));
     site.journal.append('decision', T0 + 1, vehicleGranted(T0 + 1));
+    // At a building entrance (Decision.entrance): no passage of the community, counted apart.
+    const home = granted(T0 + 2);
+    home.decision.entrance = { building: '3' };
+    site.journal.append('decision', T0 + 2, home);
     const r = site.journal.append('decision', T0 + 2, refused(T0 + 2));
     await feed.flush();
     expect(last(`${BASE}/counters/daily`)).toEqual({
@@ -88,7 +92,8 @@ describe('LiveFeed: retained states of the local tree', () => {
       at: T0,
       granted: 2,
       refused: 1,
-      lanes: { 'north-ped-in': { granted: 1, refused: 1 }, 'north-car-in': { granted: 1, refused: 0 } },
+      buildingEntrances: { granted: 1, refused: 0 },
+      lanes: { 'north-ped-in': { granted: 2, refused: 1 }, 'north-car-in': { granted: 1, refused: 0 } },
       reasons: { FEVER: 1 },
       throughSeq: r.seq,
     });

@@ -87,6 +87,7 @@ describe('reports', () => {
         entries: 2,
         passes: 0,
         refusals: 0,
+        buildingEntrances: { passes: 0, refusals: 0 },
         lanes: [],
         refusalsByReason: Object.fromEntries(DENY_CODES.map((c) => [c, 0])),
         fevers: {
@@ -202,10 +203,10 @@ describe('reports', () => {
     expect(report.zeroReport).toBe(false);
     expect([c.entries, c.passes, c.refusals]).toEqual([20, 6, 3]);
     expect(c.lanes).toEqual([
-      { laneId: 'lane-a', direction: 'in', passes: 4, refusals: 0 },
-      { laneId: 'lane-a', direction: 'out', passes: 1, refusals: 1 },
-      { laneId: 'lane-b', direction: 'in', passes: 0, refusals: 2 },
-      { laneId: 'lane-b', direction: 'out', passes: 1, refusals: 0 },
+      { laneId: 'lane-a', direction: 'in', building: null, passes: 4, refusals: 0 },
+      { laneId: 'lane-a', direction: 'out', building: null, passes: 1, refusals: 1 },
+      { laneId: 'lane-b', direction: 'in', building: null, passes: 0, refusals: 2 },
+      { laneId: 'lane-b', direction: 'out', building: null, passes: 1, refusals: 0 },
     ]);
     expect(Object.entries(c.refusalsByReason).filter(([, n]) => n > 0)).toEqual([
       ['GATE_CLOSED', 1],
@@ -237,6 +238,49 @@ describe('reports', () => {
     for (const rendered of [text, renderJson(report)]) {
       expect(rendered).not.toMatch(/secret/); // subject and household ids never reach a report
     }
+  });
+
+  it('counts building entrances apart: they move nobody into or out of the community', () => {
+    const d = '2024-05-01';
+    const atBuilding = (hhmm: string, direction: Direction, reasons: Reason[]) => {
+      const entry = decision(at(d, hhmm), 'b3-door', direction, reasons);
+      entry.decision.entrance = { building: '3' };
+      record('decision', at(d, hhmm), entry);
+    };
+    // Li comes home: the community's gate, then her building's door; a quarantined neighbour is
+    // refused at the building door on his way out.
+    record('decision', at(d, '08:00'), decision(at(d, '08:00'), 'lane-a', 'in', [grant('RESIDENT')]));
+    atBuilding('08:02', 'in', [grant('RESIDENT')]);
+    atBuilding('09:00', 'out', [deny('QUARANTINED')]);
+    atBuilding('09:30', 'in', [grant('FIRE_RELEASE')]);
+
+    const report = dailyReport(journal, { date: d, tz: TZ, siteId: SITE, feverThresholdC: 37.3 });
+    const c = report.counts;
+    expect([c.passes, c.refusals]).toEqual([1, 0]);
+    expect(c.buildingEntrances).toEqual({ passes: 2, refusals: 1 });
+    expect(c.refusalsByReason.QUARANTINED).toBe(0);
+    expect(c.fireReleases.grants).toBe(0);
+    expect(c.lanes).toEqual([
+      { laneId: 'b3-door', direction: 'in', building: '3', passes: 2, refusals: 0 },
+      { laneId: 'b3-door', direction: 'out', building: '3', passes: 0, refusals: 1 },
+      { laneId: 'lane-a', direction: 'in', building: null, passes: 1, refusals: 0 },
+    ]);
+    const text = renderText(report);
+    expect(text).toContain('通行 Passes: 1');
+    expect(text).toContain('楼栋入口 Building entrances (not counted above): 通行 passes 2, 拒绝 refusals 1');
+    expect(text).toContain('b3-door (楼栋 building 3) 出 out: 通行 passes 0, 拒绝 refusals 1');
+
+    // A day with building passes only is no zero report.
+    const next = '2024-05-02';
+    const entry = decision(at(next, '10:00'), 'b3-door', 'in', [grant('RESIDENT')]);
+    entry.decision.entrance = { building: '3' };
+    record('decision', at(next, '10:00'), entry);
+    const quiet = dailyReport(journal, { date: next, tz: TZ, siteId: SITE, feverThresholdC: 37.3 });
+    expect([quiet.counts.passes, quiet.counts.buildingEntrances.passes, quiet.zeroReport]).toEqual([
+      0,
+      1,
+      false,
+    ]);
   });
 
   it('counts a high reading and its re-measure apart, and leaves out the readings of the wait', () => {
