@@ -95,6 +95,7 @@ interface ShiftReport {
   counts: {
     passes: number;
     refusals: number;
+    buildingEntrances: { passes: number; refusals: number };
     refusalsByReason: Record<string, number>;
     alarms: { raised: number; byCode: Record<string, number> };
   };
@@ -232,12 +233,18 @@ describe('gatewarden-sim scenario with InfluxDB and Mosquitto upstream', () => {
       expect({
         passes: r.counts.passes,
         refusals: r.counts.refusals,
+        buildingEntrances: r.counts.buildingEntrances,
         refusalsByReason: nonZero(r.counts.refusalsByReason),
         alarms: r.counts.alarms.raised,
         alarmsByCode: r.counts.alarms.byCode,
       }).toEqual(expected);
     }
-    expect(s.reports.reduce((n, r) => n + r.counts.passes + r.counts.refusals, 0)).toBe(decisions.length);
+    const counted = (r: (typeof s.reports)[number]) =>
+      r.counts.passes +
+      r.counts.refusals +
+      r.counts.buildingEntrances.passes +
+      r.counts.buildingEntrances.refusals;
+    expect(s.reports.reduce((n, r) => n + counted(r), 0)).toBe(decisions.length);
 
     // The PII audit: it finds a planted name (so it can fail), then nothing in what was seen.
     const audit = new PiiAudit(s.community);
@@ -375,15 +382,21 @@ async function shiftReport(site: PlayedSite, which?: { date: string; shift: stri
   return (await res.json()) as ShiftReport;
 }
 
+/** What a report counts, tallied here from the journal rows; building entrances apart (Decision.entrance). */
 function tally(decisions: Row[], alarms: Row[]) {
   const byReason: Record<string, number> = {};
   let passes = 0;
+  let refusals = 0;
+  const buildingEntrances = { passes: 0, refusals: 0 };
   for (const row of decisions) {
     const { decision } = JSON.parse(row.payload) as { decision: Decision };
-    if (decision.allow) passes++;
-    else
+    if (decision.entrance !== undefined) buildingEntrances[decision.allow ? 'passes' : 'refusals']++;
+    else if (decision.allow) passes++;
+    else {
+      refusals++;
       for (const code of new Set(decision.reasons.filter((r) => r.effect === 'deny').map((r) => r.code)))
         byReason[code] = (byReason[code] ?? 0) + 1;
+    }
   }
   const alarmsByCode: Record<string, number> = {};
   for (const row of alarms) {
@@ -392,7 +405,8 @@ function tally(decisions: Row[], alarms: Row[]) {
   }
   return {
     passes,
-    refusals: decisions.length - passes,
+    refusals,
+    buildingEntrances,
     refusalsByReason: byReason,
     alarms: alarms.length,
     alarmsByCode: Object.fromEntries(Object.entries(alarmsByCode).sort(([a], [b]) => (a < b ? -1 : 1))),
