@@ -54,6 +54,8 @@ export class Site {
   readonly checkpoint: Checkpoint;
   readonly key: Buffer;
   readonly now: () => number;
+  /** The running gateway (SiteOptions.gateway), not a CLI command. */
+  readonly gateway: boolean;
   /** The guards on duty now (kept from the journal's `duty` entries). */
   readonly duty: DutyBoard;
   private snapshot: RegistryView | undefined;
@@ -61,6 +63,7 @@ export class Site {
 
   constructor(options: SiteOptions) {
     this.now = options.now ?? Date.now;
+    this.gateway = options.gateway === true;
     this.config = loadConfig(options.configPath);
     this.db = openDatabase(options.database ?? this.config.site.database);
     this.journal = Journal.open(this.db);
@@ -129,9 +132,22 @@ export class Site {
     return shiftAt(this.now(), this.config.site.timezone);
   }
 
+  /**
+   * Journals an entry: in the running gateway through its checkpoint, so it is held (and spilled)
+   * while the journal cannot take appends and folded at once (held-entries.ts); in a CLI command
+   * appended directly, so a full disk fails the command instead.
+   */
+  record<T extends JournalEntry['type']>(
+    type: T,
+    at: number,
+    payload: JournalEntry<T>['payload'],
+  ): JournalEntry<T> {
+    return this.gateway ? this.checkpoint.record(type, at, payload) : this.journal.append(type, at, payload);
+  }
+
   /** Journals an operator's change with who made it and in which shift. */
   recordOperator(action: string, operator: string, detail: Record<string, string | number | boolean>) {
-    return this.journal.append('operator', this.now(), { action, operator, shift: this.shiftNow(), detail });
+    return this.record('operator', this.now(), { action, operator, shift: this.shiftNow(), detail });
   }
 
   /**

@@ -101,12 +101,10 @@ export function acknowledgeAlarm(
       problems: [{ field, message: `alarm ${seq} is already acknowledged` }],
     });
   const note = options.note;
-  const ack = site.journal.append('alarm_ack', site.now(), {
+  return site.record('alarm_ack', site.now(), {
     alarmSeq: seq,
     operator,
     shift: site.shiftNow(),
     ...(note ? { note } : {}),
   });
-  site.checkpoint.catchUp();
-  return ack;
 }

@@ -84,7 +84,8 @@ export type Api = FastifyInstance<
  *
  * Errors are `{ error, message, problems? }` with a code from the one catalogue (errors.ts):
  * 400 with the field that is wrong, 401 without a valid session, 403 for a role that may not,
- * 404 for an unknown record, 429 while a login is locked.
+ * 404 for an unknown record, 429 while a login is locked, 503 while the database or the journal
+ * cannot be written (JOURNAL_UNAVAILABLE: the disk is full and held entries reached their bound).
  */
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const now = options.site.now;
@@ -151,7 +152,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
           ? 404
           : error.code === 'REGISTRY_IN_USE'
             ? 409
-            : error.code.startsWith('DATABASE')
+            : error.code.startsWith('DATABASE') || error.code === 'JOURNAL_UNAVAILABLE'
               ? 503
               : 400;
       return reply.code(status).send(problem(error.code, error.message, { problems: error.problems }));

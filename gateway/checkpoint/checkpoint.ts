@@ -330,6 +330,19 @@ export class Checkpoint {
     return this.record(type, this.options.now(), payload);
   }
 
+  /**
+   * Journals an entry of any kind through the outage buffer and folds it in at once, as a
+   * decision is: for the running gateway's own entries (patrol taps, duty, alarms, operator
+   * actions; `Site.record`). Throws JOURNAL_UNAVAILABLE past the bound, or when nothing is held.
+   */
+  record<T extends JournalEntry['type']>(
+    type: T,
+    at: number,
+    payload: JournalEntry<T>['payload'],
+  ): JournalEntry<T> {
+    return this.write(type, at, payload, false).entry;
+  }
+
   setMode(to: SiteMode, operator: string, reason: string): JournalEntry<'mode'> {
     return this.record('mode', this.options.now(), { from: this.state.mode, to, operator, reason });
   }
@@ -372,14 +385,6 @@ export class Checkpoint {
       });
     }
     return ref;
-  }
-
-  private record<T extends JournalEntry['type']>(
-    type: T,
-    at: number,
-    payload: JournalEntry<T>['payload'],
-  ): JournalEntry<T> {
-    return this.write(type, at, payload, false).entry;
   }
 
   /**

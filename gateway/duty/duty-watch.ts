@@ -5,13 +5,14 @@ import type { DutyBoard } from './duty-board.js';
 import { dutyShiftAt } from './duty-roster.js';
 
 export interface DutyWatchOptions {
-  journal: Journal;
+  /** Read for the alarms raised before (a restart). */
+  journal: Pick<Journal, 'iterateRange'>;
   board: DutyBoard;
   config: DutyConfig;
   timezone: string;
   now: () => number;
-  /** Folds the new alarm into the checkpoint (and so into the board and live feeds). */
-  catchUp: () => void;
+  /** Journals the alarm through the checkpoint and folds it in (Site.record, Checkpoint.record). */
+  record: (type: 'alarm', at: number, payload: JournalEntry<'alarm'>['payload']) => JournalEntry<'alarm'>;
 }
 
 /**
@@ -22,26 +23,30 @@ export interface DutyWatchOptions {
  * clock only through `now`, so tests drive it with a fake one.
  */
 export class DutyWatch {
+  /** The empty period last raised in this process: an alarm held during a journal outage is not in the journal yet. */
+  private lastRaised: number | undefined;
+
   constructor(private readonly options: DutyWatchOptions) {}
 
   check(): JournalEntry<'alarm'> | undefined {
-    const { config, board, journal, now, timezone } = this.options;
+    const { config, board, now, timezone } = this.options;
     if (!config.unattendedAlarm) return undefined;
     const at = now();
     const { emptySince } = board.roster();
     if (emptySince === undefined || at - emptySince < config.loginGraceMinutes * 60_000) return undefined;
     if (this.raisedFor(emptySince)) return undefined;
     const { date, shift } = dutyShiftAt(at, timezone);
-    const alarm = journal.append('alarm', at, {
+    const alarm = this.options.record('alarm', at, {
       code: 'CHECKPOINT_UNATTENDED',
       severity: 'critical',
       detail: { date, shift, emptySince },
     });
-    this.options.catchUp();
+    this.lastRaised = emptySince;
     return alarm;
   }
 
   private raisedFor(emptySince: number): boolean {
+    if (this.lastRaised === emptySince) return true;
     // Up to any time, not just now: after the clock was set back, the alarm may be dated ahead of it.
     for (const entry of this.options.journal.iterateRange({
       fromAt: emptySince,

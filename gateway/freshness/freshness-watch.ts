@@ -1,12 +1,13 @@
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { JournalEntry } from '../journal/events.js';
-import type { Journal } from '../journal/journal.js';
 import type { Policy } from '../rules/types.js';
+import type { Site } from '../site.js';
 import { isStale, staleSince } from './freshness.js';
 
 /** What the watch needs of the Site (site.ts); a narrow view so tests can hand in parts. */
 export interface FreshnessSite {
-  journal: Journal;
+  /** Journals and folds the alarm (Site.record). */
+  record: Site['record'];
   checkpoint: Pick<Checkpoint, 'catchUp' | 'freshness' | 'mode'>;
   now: () => number;
   policy(mode: Checkpoint['mode']): Policy;
@@ -28,7 +29,7 @@ export function checkFreshness(site: FreshnessSite): JournalEntry<'alarm'> | und
   if (!isStale(policy, refreshedAt, at)) return undefined;
   const about = refreshedAt ?? 0;
   if (alarmedFor === about) return undefined;
-  const alarm = site.journal.append('alarm', at, {
+  const alarm = site.record('alarm', at, {
     code: 'DATA_STALE',
     severity: 'warning',
     detail: {
@@ -38,6 +39,5 @@ export function checkFreshness(site: FreshnessSite): JournalEntry<'alarm'> | und
       policy: policy.stalePolicy,
     },
   });
-  site.checkpoint.catchUp();
   return alarm;
 }

@@ -60,7 +60,7 @@ export class MqttGateway {
       this.broker = new EmbeddedBroker({
         config: broker,
         log: options.log,
-        alarm: journalAlarmSink(site.journal, site.now),
+        alarm: journalAlarmSink((type, at, payload) => site.record(type, at, payload), site.now),
         now: site.now,
       });
     }
@@ -68,6 +68,7 @@ export class MqttGateway {
       this.issuers = loadIssuerKeys(upstream.requests.issuers);
       this.upstream = new Bridge({
         journal: site.journal,
+        record: (type, at, payload) => site.record(type, at, payload),
         upstream,
         siteId: site.config.site.id,
         log: options.log,

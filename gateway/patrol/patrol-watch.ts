@@ -97,12 +97,11 @@ export class PatrolWatch {
       const key = alarmKey(due.code, due.detail);
       if (known.has(key)) continue;
       known.add(key);
-      const entry = site.journal.append('alarm', due.at, {
+      const entry = site.record('alarm', due.at, {
         code: due.code,
         severity: due.code === 'PATROL_MISSED' ? 'critical' : 'warning',
         detail: due.detail,
       });
-      site.checkpoint.catchUp();
       log.warn(
         { seq: entry.seq, code: due.code, route: due.detail.route, station: due.detail.station },
         'alarm raised',

@@ -66,8 +66,7 @@ export class StationDesk {
         accepted: card.guard !== undefined,
       };
       if (card.guard !== undefined) payload.guardId = card.guard.id;
-      const entry = this.site.journal.append('patrol', at, payload);
-      this.site.checkpoint.catchUp();
+      const entry = this.site.record('patrol', at, payload);
       if (card.refused !== undefined)
         this.log.warn({ ...context, reason: card.refused }, 'patrol tap refused');
       this.notify(entry);
@@ -78,14 +77,13 @@ export class StationDesk {
       return refused(credential);
     }
     const tz = this.site.config.site.timezone;
-    this.site.journal.append('duty', at, {
+    this.site.record('duty', at, {
       action: 'login',
       guard: card.guard.id,
       via: 'card',
       shift: shiftAt(at, tz),
       date: shiftDate(at, tz),
     });
-    this.site.checkpoint.catchUp();
     return accepted(card.guard.id, ON_DUTY);
   }
 

@@ -57,7 +57,7 @@ export class Telemetry {
       budgetBytes: Math.round(config.highRateBudgetMiB * 1024 * 1024),
       onThinned: (dropped) => {
         this.log.warn({ dropped }, 'high-rate samples over their disk budget: oldest thinned');
-        site.journal.append('alarm', site.now(), {
+        site.record('alarm', site.now(), {
           code: 'TELEMETRY_THINNED',
           severity: 'warning',
           detail: dropped as Record<string, number>,
@@ -109,7 +109,7 @@ export class Telemetry {
       replayPointsPerSecond: influx.replayPointsPerSecond,
       createDatabase: influx.createDatabase,
       log: this.log,
-      alarm: (code, severity, detail) => site.journal.append('alarm', site.now(), { code, severity, detail }),
+      alarm: (code, severity, detail) => site.record('alarm', site.now(), { code, severity, detail }),
     });
   }
 

@@ -2,7 +2,7 @@
  * The duty shift through the admin API (fastify inject) on a scratch site with a fake clock:
  * log-in and log-out, the handover that needs the incoming guard to acknowledge every open
  * alarm, the shift rollover, a card log-in from a duty station, and CHECKPOINT_UNATTENDED
- * raised once per empty period, also across a restart.
+ * raised once per empty period, also across a restart; on a full disk a held log-in, then 503.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ function watch(site: Site) {
     config: site.config.duty,
     timezone: site.config.site.timezone,
     now: site.now,
-    catchUp: () => site.checkpoint.catchUp(),
+    record: (type, at, payload) => site.record(type, at, payload),
   });
 }
 
@@ -273,6 +273,25 @@ describe('unattended checkpoint', () => {
       expect(unattendedAlarms(restarted)).toHaveLength(1);
     } finally {
       restarted.close();
+    }
+  });
+
+  it('on a full disk holds a log-in, and past the bound answers 503 JOURNAL_UNAVAILABLE', async () => {
+    const { db, checkpoint } = gw.site;
+    // The database may not grow past its size now: SQLite's own "database or disk is full".
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
+    try {
+      for (let i = 0; checkpoint.journalStatus().held === 0 && i < 500; i++)
+        pass(gw.site, 'north-ped-in', 'A0000001');
+      const login = await as('wang', 'POST', '/api/duty/login', {});
+      expect(login.statusCode).toBe(200);
+      expect(checkpoint.journalStatus().held).toBeGreaterThanOrEqual(3); // the alarm, a pass, the log-in
+      for (let i = 0; !checkpoint.journalStatus().refusing && i < 1000; i++)
+        pass(gw.site, 'north-ped-in', 'A0000001');
+      const refused = await as('li', 'POST', '/api/duty/login', {});
+      expect([refused.statusCode, refused.json().error]).toEqual([503, 'JOURNAL_UNAVAILABLE']);
+    } finally {
+      db.pragma('max_page_count = 1073741823');
     }
   });
 });

@@ -72,7 +72,7 @@ export class BrokerRig {
     this.broker = new EmbeddedBroker({
       config: this.config,
       log: pino({ level: process.env.GW_TEST_LOG ?? 'silent' }),
-      alarm: journalAlarmSink(this.journal),
+      alarm: journalAlarmSink((type, at, payload) => this.journal.append(type, at, payload)),
     });
   }
 

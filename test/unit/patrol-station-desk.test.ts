@@ -120,6 +120,31 @@ describe('a reader at a station', () => {
     expect(t.logs[0]).not.toMatch(/r-1|300001/);
   });
 
+  it('holds taps and a duty log-in while the journal cannot take appends (a real SQLITE_FULL), and lands them once', () => {
+    const t = setUp();
+    const { db, checkpoint } = t.site;
+    // The database may not grow past its size now: SQLite's own "database or disk is full".
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
+    let taps = 0;
+    while (checkpoint.journalStatus().held === 0 && taps < 500) {
+      expect(t.port.present('garden', t.card(CARDS.guard.value), 'garden-reader').allow).toBe(true);
+      taps++;
+    }
+    expect(checkpoint.journalStatus()).toMatchObject({ held: 2, cause: 'SQLITE_FULL' }); // the outage alarm, the tap
+    t.clock.advance(1000);
+    expect(t.port.present('guardhouse', t.card(CARDS.guard2.value), 'guardhouse-reader').allow).toBe(true);
+    // Held (the duty board learns of the log-in when it lands: docs/journal.md "Disk full").
+    expect(checkpoint.journalStatus().held).toBe(3);
+
+    db.pragma('max_page_count = 1073741823');
+    t.clock.advance(5000);
+    checkpoint.catchUp();
+    expect(checkpoint.journalStatus().held).toBe(0);
+    const kinds = t.entries().map((e) => (e.type === 'alarm' ? e.payload.code : e.type));
+    expect(kinds).toEqual([...Array(taps - 1).fill('patrol'), 'JOURNAL_UNAVAILABLE', 'patrol', 'duty']);
+    expect(t.site.duty.guards()).toEqual(['g-2']);
+  });
+
   it('still hands a card at a lane to the checkpoint', () => {
     const t = setUp();
     t.port.present('north-ped-in', t.card(CARDS.resident.value), 'north-reader');

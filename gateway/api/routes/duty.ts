@@ -27,7 +27,7 @@ export function dutyRoutes(app: Api, { site }: ApiContext): void {
   const tz = site.config.site.timezone;
   const append = (action: 'login' | 'logout' | 'handover', guard: string, extra = {}) => {
     const { date, shift } = dutyShiftAt(site.now(), tz);
-    const entry = site.journal.append('duty', site.now(), {
+    return site.record('duty', site.now(), {
       action,
       guard,
       via: 'dashboard',
@@ -35,8 +35,6 @@ export function dutyRoutes(app: Api, { site }: ApiContext): void {
       date,
       ...extra,
     });
-    site.checkpoint.catchUp();
-    return entry;
   };
 
   app.get(

@@ -66,7 +66,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
     config: site.config.duty,
     timezone: site.config.site.timezone,
     now: site.now,
-    catchUp: () => site.checkpoint.catchUp(),
+    record: (type, at, payload) => site.record(type, at, payload),
   });
   await devices.startSerial();
   const decidingMs = Math.round(performance.now());

@@ -41,10 +41,16 @@ export interface SecurityEvent {
 
 export const UNKNOWN_USER = '(unknown)';
 
-/** The journal as a sink: `append('alarm', now(), alarm)`. */
-export function journalAlarmSink(journal: Pick<Journal, 'append'>, now: () => number = Date.now): AlarmSink {
+/**
+ * The journal as a sink: `record('alarm', now(), alarm)`, where `record` is the running
+ * gateway's `Site.record` (held during a journal outage) or a journal's `append`.
+ */
+export function journalAlarmSink(
+  record: Pick<Journal, 'append'>['append'],
+  now: () => number = Date.now,
+): AlarmSink {
   return (alarm) => {
-    journal.append('alarm', now(), alarm);
+    record('alarm', now(), alarm);
   };
 }
 

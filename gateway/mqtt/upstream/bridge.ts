@@ -22,6 +22,8 @@ import type { UpstreamTopicBase } from './topics.js';
 
 export interface UpstreamBridgeOptions {
   journal: Journal;
+  /** Journals the bridge's alarms (UPSTREAM_REFUSED): the running gateway's `Site.record`; default `journal.append`. */
+  record?: Journal['append'];
   /** `mqtt.upstream` of the configuration, with its paths resolved (resolveUpstreamPaths). */
   upstream: MqttUpstreamConfig;
   siteId: string;
@@ -51,6 +53,8 @@ export class UpstreamBridge {
   constructor(options: UpstreamBridgeOptions) {
     const { journal, upstream, siteId } = options;
     const now = options.now ?? Date.now;
+    const record: Journal['append'] =
+      options.record ?? ((type, at, payload) => journal.append(type, at, payload));
     this.log = childLogger(options.log, 'mqtt:upstream');
     this.base = { prefix: upstream.topicPrefix, siteId, gatewayId: upstream.gatewayId };
     const retry = {
@@ -71,7 +75,7 @@ export class UpstreamBridge {
           error: failure.message.slice(0, 200),
         };
         try {
-          journal.append('alarm', now(), { code: 'UPSTREAM_REFUSED', severity: 'critical', detail });
+          record('alarm', now(), { code: 'UPSTREAM_REFUSED', severity: 'critical', detail });
         } catch (err) {
           this.log.error({ err, detail }, 'cannot journal the UPSTREAM_REFUSED alarm');
         }

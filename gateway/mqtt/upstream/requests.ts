@@ -73,8 +73,7 @@ export class UpstreamRequests {
       intervalMs: options.alarmIntervalMs,
       log: options.log,
       raise: (severity, detail) => {
-        site.journal.append('alarm', site.now(), { code: 'UPSTREAM_REQUEST_REFUSED', severity, detail });
-        site.checkpoint.catchUp();
+        site.record('alarm', site.now(), { code: 'UPSTREAM_REQUEST_REFUSED', severity, detail });
       },
     });
     this.check = {
