@@ -8,7 +8,9 @@
  *   GATEWARDEN_DATA_DIR   replaces `site.dataDir`; a relative value is taken from the working directory
  *
  * Paths: `site.dataDir` is relative to the folder of the configuration file; `site.database`,
- * `registry.pseudonymKeyFile`, `osdp.masterKeyFile`, `telemetry.influx.passwordFile`, the cameras' `passwordFile` and `log.file` are relative to `site.dataDir`. The returned
+ * `registry.pseudonymKeyFile`, `osdp.masterKeyFile`, `telemetry.influx.passwordFile`,
+ * `telemetry.metrics.bearerTokenFile`, `api.tls`'s files, the cameras' `passwordFile` and `log.file`
+ * are relative to `site.dataDir`. The returned
  * configuration holds them all as absolute paths.
  */
 import { readFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { dirname, resolve } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { GatewardenError, type Problem } from '../gateway/errors.js';
+import { resolveApiPaths } from './api-schema.js';
 import { resolveCameraPaths } from './cameras-schema.js';
 import { resolveMqttPaths } from './mqtt-schema.js';
 import { resolvePassesPaths } from './passes-schema.js';
@@ -198,6 +201,7 @@ function resolvePaths(config: GatewardenConfig, baseDir: string): GatewardenConf
     mqtt: resolveMqttPaths(config.mqtt, dataDir),
     passes: resolvePassesPaths(config.passes, dataDir),
     cameras: resolveCameraPaths(config.cameras, dataDir),
+    ...(config.api === undefined ? {} : { api: resolveApiPaths(config.api, dataDir) }),
     log: file === undefined ? log : { ...log, file: resolve(dataDir, file) },
   };
 }
@@ -206,7 +210,14 @@ function resolveTelemetry(
   telemetry: GatewardenConfig['telemetry'],
   dataDir: string,
 ): GatewardenConfig['telemetry'] {
-  const influx = telemetry.influx;
-  if (influx?.passwordFile === undefined) return telemetry;
-  return { ...telemetry, influx: { ...influx, passwordFile: resolve(dataDir, influx.passwordFile) } };
+  const { influx, metrics } = telemetry;
+  return {
+    ...telemetry,
+    ...(influx?.passwordFile === undefined
+      ? {}
+      : { influx: { ...influx, passwordFile: resolve(dataDir, influx.passwordFile) } }),
+    ...(metrics?.bearerTokenFile === undefined
+      ? {}
+      : { metrics: { ...metrics, bearerTokenFile: resolve(dataDir, metrics.bearerTokenFile) } }),
+  };
 }

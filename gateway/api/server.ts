@@ -1,8 +1,10 @@
+import { createServer as createHttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyServerFactory,
   LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -59,6 +61,8 @@ export interface ApiServerOptions {
   liveBus?: MessageBus;
   /** Folder of the dashboard's files, served at `/`; absent: none served. */
   dashboardDir?: string;
+  /** Serve HTTPS with this certificate (chain) and key, both PEM (read by the caller); absent: plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** What route modules get: the site, the stores and the options. */
@@ -104,7 +108,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       lockMs: config.login.lockMinutes * 60_000,
     }),
   };
+  const { tls } = options;
   const app = Fastify({
+    ...(tls === undefined ? {} : { serverFactory: httpsServer(tls) }),
     loggerInstance: options.log as FastifyBaseLogger,
     // No log line per request (the dashboard polls); errors are logged by our error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -186,4 +192,12 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   if (options.dashboardDir !== undefined) staticRoutes(app, options.dashboardDir);
   await app.ready();
   return app;
+}
+
+/**
+ * An HTTPS server for fastify: the handler and the rest of fastify are the same whatever the
+ * transport, so the API keeps its http.Server typing (an https.Server is one, over TLS).
+ */
+function httpsServer(tls: { cert: Buffer; key: Buffer }): FastifyServerFactory<RawServerDefault> {
+  return (handler) => createHttpsServer(tls, handler);
 }

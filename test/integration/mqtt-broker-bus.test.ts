@@ -1,8 +1,3 @@
-/**
- * The local bus over the embedded broker, against independent clients: mosquitto_sub and
- * mosquitto_pub over TCP and TLS, MQTT.js over WebSocket. Retained messages both ways.
- */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +5,7 @@ import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBus } from '../../gateway/mqtt/broker/local-bus.js';
 import type { BusMessage } from '../../gateway/mqtt/bus.js';
+import { selfSignedCert } from '../helpers/self-signed-cert.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { BrokerRig } from './mqtt-broker-rig.js';
 
@@ -21,31 +17,13 @@ let rig: BrokerRig;
 let bus: LocalBus;
 
 beforeAll(async () => {
-  execFileSync(
-    'openssl',
-    [
-      ...[
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-      ],
-      ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-      ...['-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')],
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certFile, keyFile } = selfSignedCert(certDir);
   rig = await BrokerRig.start(
     [
       { name: DASH.user, role: 'dashboard', password: DASH.password },
       { name: RELAY.user, role: 'device', device: 'relay-a', password: RELAY.password },
     ],
-    { tls: { port: 0, certFile: join(certDir, 'cert.pem'), keyFile: join(certDir, 'key.pem') } },
+    { tls: { port: 0, certFile, keyFile } },
   );
   bus = rig.broker.bus();
 });

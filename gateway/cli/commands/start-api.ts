@@ -1,12 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { ApiConfig } from '../../../config/api-schema.js';
 import { buildApiServer } from '../../api/server.js';
 import { ApiUserStore } from '../../api/users.js';
 import type { DeviceHost } from '../../devices/device-host.js';
+import { GatewardenError } from '../../errors.js';
 import { childLogger, type Logger } from '../../logging.js';
 import { LiveFeed } from '../../mqtt/live-feed.js';
 import { MemoryBus } from '../../mqtt/memory-bus.js';
 import type { Site } from '../../site.js';
+import { readSecretFile } from '../../util/key-file.js';
 import { PACKAGE_ROOT } from '../io.js';
 
 export interface RunningApi {
@@ -24,6 +28,7 @@ export interface RunningApi {
 export async function startApi(site: Site, log: Logger, devices: DeviceHost): Promise<RunningApi> {
   const config = site.config.api;
   if (config === undefined) throw new Error('startApi without an api section');
+  const tls = config.tls === undefined ? undefined : readApiTls(config.tls);
   const liveBus = new MemoryBus({ record: false });
   const live = new LiveFeed({
     journal: site.journal,
@@ -45,8 +50,11 @@ export async function startApi(site: Site, log: Logger, devices: DeviceHost): Pr
       actuate: (laneId, decision) => devices.port.actuate(laneId, decision),
       liveBus,
       dashboardDir: join(PACKAGE_ROOT, 'dashboard'),
+      ...(tls === undefined ? {} : { tls }),
     });
-    const url = await api.listen({ host: config.host, port: config.port });
+    const address = await api.listen({ host: config.host, port: config.port });
+    // fastify names the scheme from its own https option, not from a server factory.
+    const url = tls === undefined ? address : address.replace(/^http:/, 'https:');
     log.info({ url }, 'admin API and dashboard listening');
     process.stderr.write(`dashboard 管理界面: ${url}/\n`);
   } catch (err) {
@@ -60,4 +68,22 @@ export async function startApi(site: Site, log: Logger, devices: DeviceHost): Pr
       await live.stop();
     },
   };
+}
+
+/** The API's certificate and key (`api.tls`); the key only from an owner-only file. */
+function readApiTls(files: NonNullable<ApiConfig['tls']>): { cert: Buffer; key: Buffer } {
+  const key = readSecretFile(files.keyFile, 'API TLS private key');
+  if (key === undefined) {
+    throw new GatewardenError('CONFIG_INVALID', `API TLS private key ${files.keyFile} does not exist`, {
+      problems: [{ field: 'api.tls.keyFile', message: 'no such file' }],
+    });
+  }
+  try {
+    return { cert: readFileSync(files.certFile), key };
+  } catch (cause) {
+    throw new GatewardenError('CONFIG_UNREADABLE', `cannot read the API TLS certificate ${files.certFile}`, {
+      cause,
+      problems: [{ field: 'api.tls.certFile', message: 'not readable' }],
+    });
+  }
 }

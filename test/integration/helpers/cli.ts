@@ -43,7 +43,7 @@ export class ScratchSite {
   }
 
   /** Starts `gatewarden start`; resolves once it printed its ready line. */
-  start(): Promise<{ stop: (signal?: NodeJS.Signals) => Promise<CliResult> }> {
+  start(): Promise<{ stop: (signal?: NodeJS.Signals) => Promise<CliResult>; stderr: () => string }> {
     const child = spawn(process.execPath, [CLI, '--config', this.config, 'start'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, GATEWARDEN_LOG_LEVEL: 'info' },
@@ -65,6 +65,7 @@ export class ScratchSite {
               child.kill(signal);
               return exited;
             },
+            stderr: () => stderr,
           });
         }
       });
