@@ -86,6 +86,13 @@ export const telemetrySchema = z.strictObject({
         .max(65_535)
         .default(9464)
         .describe('Port of GET /metrics; 0 picks a free one.'),
+      bearerTokenFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'File (relative to dataDir, owner-only) holding the token a scrape must send as Authorization: Bearer; absent: no authentication (keep the endpoint on loopback then).',
+        ),
     })
     .optional()
     .describe('Prometheus endpoint (GET /metrics); absent: off.'),

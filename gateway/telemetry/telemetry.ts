@@ -13,8 +13,10 @@ import type { Logger } from 'pino';
 import type { InfluxConfig } from '../../config/telemetry-schema.js';
 import type { DeviceState } from '../devices/device-module.js';
 import type { SiteLanePort } from '../devices/site-lane-port.js';
+import { GatewardenError } from '../errors.js';
 import { childLogger } from '../logging.js';
 import type { Site } from '../site.js';
+import { readSecretFile } from '../util/key-file.js';
 import { WorkerBatchSource } from './batch-worker-source.js';
 import { InfluxSink } from './influx-sink.js';
 import { InfluxWriter, type PointWriter } from './influx-writer.js';
@@ -77,6 +79,9 @@ export class Telemetry {
         log: this.log,
         host: config.metrics.host,
         port: config.metrics.port,
+        ...(config.metrics.bearerTokenFile === undefined
+          ? {}
+          : { bearerToken: readScrapeToken(config.metrics.bearerTokenFile) }),
       });
     }
   }
@@ -189,4 +194,21 @@ export class Telemetry {
     });
     this.outbox.add(samples);
   }
+}
+
+/** The token a Prometheus scrape must bear (`telemetry.metrics.bearerTokenFile`), from an owner-only file. */
+function readScrapeToken(path: string): string {
+  const token = readSecretFile(path, 'metrics bearer token file')?.toString('utf8').trim();
+  if (token === undefined || token.length < 16) {
+    throw new GatewardenError(
+      'CONFIG_INVALID',
+      `metrics bearer token file ${path} ${token === undefined ? 'does not exist' : 'holds fewer than 16 characters'}`,
+      {
+        problems: [
+          { field: 'telemetry.metrics.bearerTokenFile', message: 'a token of 16 characters or more' },
+        ],
+      },
+    );
+  }
+  return token;
 }

@@ -2,10 +2,11 @@
  * The Prometheus endpoint of the real `gatewarden start` (compiled CLI), on loopback: the
  * exposition has HELP lines and the gateway's metrics, follows the journal other processes
  * append to (the CLI here), has sink metrics only when the InfluxDB sink is configured, and
- * answers 404 off /metrics. Passes appended by another process are not in
+ * answers 404 off /metrics; with `bearerTokenFile`, 401 to a scrape without the token. Passes appended by another process are not in
  * `gatewarden_decisions_total` (it counts this process's decisions), and `decide` journals
  * nothing anyway: only the journal gauges see the CLI's entries.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -109,6 +110,27 @@ describe('GET /metrics on a running gateway', () => {
       expect(sample(text, 'gatewarden_sink_points_sent_total')).toBe(0);
       expect(sample(text, 'gatewarden_sink_dead_letters')).toBe(0);
       expect(text).toMatch(/^gatewarden_sink_write_failures_total \d+$/m);
+    } finally {
+      expect((await running.stop()).status).toBe(0);
+    }
+  });
+
+  it('with a bearer token file, answers only a scrape that bears the token', async () => {
+    const port = await freePort();
+    site = new ScratchSite(
+      `\ntelemetry:\n  metrics:\n    port: ${port}\n    bearerTokenFile: scrape.token\n`,
+    );
+    const token = 'a-scrape-token-of-some-length';
+    mkdirSync(join(site.dir, 'data'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(site.dir, 'data', 'scrape.token'), `${token}\n`, { mode: 0o600 });
+    const running = await site.start();
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+      const ok = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toMatch(/^# HELP gatewarden_journal_entries \S/m);
     } finally {
       expect((await running.stop()).status).toBe(0);
     }

@@ -1,6 +1,6 @@
 /**
  * MetricsServer: GET /metrics answers the registry's exposition with its content type, other
- * paths 404, other methods 405; a collect that throws answers 500 and the server goes on; a
+ * paths 404, other methods 405; with a bearer token only to a scrape that bears it; a collect that throws answers 500 and the server goes on; a
  * port already taken rejects listen().
  */
 import { pino } from 'pino';
@@ -34,6 +34,30 @@ describe('MetricsServer', () => {
     const post = await fetch(`${base}/metrics`, { method: 'POST', body: 'x' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('with a bearer token, answers only a scrape that bears it; 401 otherwise', async () => {
+    const registry = new Registry();
+    new Gauge({ name: 'x_up', help: 'Test gauge.', registers: [registry] }).set(1);
+    const token = 'scrape-token-0123456789';
+    const server = new MetricsServer({
+      registry,
+      log: pino({ level: 'silent' }),
+      port: 0,
+      bearerToken: token,
+    });
+    const port = await server.listen();
+    cleanups.push(() => server.close());
+    const url = `http://127.0.0.1:${port}/metrics`;
+    const bare = await fetch(url);
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    expect(await bare.text()).not.toMatch(/x_up/);
+    for (const wrong of [`Bearer ${token}x`, `Bearer ${token.slice(1)}`, `Basic ${token}`, `bearer ${token}`])
+      expect((await fetch(url, { headers: { authorization: wrong } })).status).toBe(401);
+    const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/^x_up 1$/m);
   });
 
   it('answers 500 when a collect throws, and keeps serving', async () => {
