@@ -39,7 +39,10 @@ export interface CheckpointOptions {
    * journaled. Never set on a checkpoint that drives a gate.
    */
   dryRun?: boolean;
-  /** Called for every journal entry the state takes in, in order, whoever appended it. */
+  /**
+   * Called for every entry the state takes in, in order, whoever appended it: once each, a held
+   * entry when it is held (with seq 0), not again when it lands.
+   */
   onEntry?: (entry: JournalEntry) => void;
   /** The guards on duty now (ids), journaled with every decision; absent: not journaled. */
   onDuty?: () => readonly string[];
@@ -137,6 +140,7 @@ export class Checkpoint {
       journal: options.journal,
       policy: options.journalOutage ?? DEFAULT_HELD_POLICY,
       hold: options.journalOutage !== undefined,
+      onHold: (entry) => this.takeIn(entry),
       now: options.now,
     });
   }
@@ -154,7 +158,7 @@ export class Checkpoint {
         ? undefined
         : openSpill(spillFile, policy, this.options.journal, this.held);
     const result = this.rebuild();
-    for (const { item } of spill?.fold ?? []) this.state.apply(unrecorded(item.type, item.at, item.payload));
+    for (const { item } of spill?.fold ?? []) this.takeIn(unrecorded(item.type, item.at, item.payload));
     return spill === undefined ? result : { ...result, spill: spill.start };
   }
 
@@ -210,9 +214,14 @@ export class Checkpoint {
   }
 
   private fold(entry: JournalEntry): void {
-    if (!this.held.takeLanded(entry.seq)) this.state.apply(entry);
+    // A held entry was taken in (state and onEntry) when it was held, not again when it lands.
+    if (!this.held.takeLanded(entry.seq)) this.takeIn(entry);
     this.applied = entry.seq;
     this.appliedHash = entry.hash;
+  }
+
+  private takeIn(entry: JournalEntry): void {
+    this.state.apply(entry);
     this.options.onEntry?.(entry);
   }
 
@@ -402,9 +411,10 @@ export class Checkpoint {
       this.state.apply(entry);
       return { entry, held: false };
     }
+    // A held entry (and the outage alarm before it) was taken in as it was held (`onHold`).
     const { entry, held } = this.held.write({ type, at, payload } as AppendItem, force);
-    if (held) this.state.apply(entry);
-    else if (entry.seq === this.applied + 1 && this.held.settled) {
+    if (held) return { entry: entry as JournalEntry<T>, held };
+    if (entry.seq === this.applied + 1 && this.held.settled) {
       // Nothing came between: fold the entry as the append returned it, without reading it back.
       this.fold(entry);
       this.snapshots?.folded(this.options.now());

@@ -95,6 +95,11 @@ export interface HeldEntriesOptions {
    * would exit with its entry in memory). Default true (the running gateway).
    */
   hold?: boolean;
+  /**
+   * Called with each entry as it is held (the outage alarm too), in order, before `write`
+   * returns: the checkpoint folds it in then, since it will not again when it lands.
+   */
+  onHold?: (entry: JournalEntry) => void;
   now: () => number;
 }
 
@@ -307,7 +312,9 @@ export class HeldEntries {
       });
     }
     this.queue.push({ item, heldAt: now, spilled: this.spillOne({ item, heldAt: now }, now) });
-    return { seq: 0, at: item.at, type: item.type, payload: item.payload, hash: '', prevHash: '' };
+    const entry = { seq: 0, at: item.at, type: item.type, payload: item.payload, hash: '', prevHash: '' };
+    this.options.onHold?.(entry);
+    return entry;
   }
 
   /** Flushes one held entry to the spill; false (told once per outage) when it cannot. */

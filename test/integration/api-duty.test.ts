@@ -286,9 +286,11 @@ describe('unattended checkpoint', () => {
       const login = await as('wang', 'POST', '/api/duty/login', {});
       expect(login.statusCode).toBe(200);
       expect(checkpoint.journalStatus().held).toBeGreaterThanOrEqual(3); // the alarm, a pass, the log-in
+      // The held log-in counts at once: wang is on duty.
+      expect((await as('wang', 'GET', '/api/duty')).json().guards).toMatchObject([{ guard: 'wang' }]);
       for (let i = 0; !checkpoint.journalStatus().refusing && i < 1000; i++)
         pass(gw.site, 'north-ped-in', 'A0000001');
-      const refused = await as('li', 'POST', '/api/duty/login', {});
+      const refused = await as('wang', 'POST', '/api/duty/logout', {});
       expect([refused.statusCode, refused.json().error]).toEqual([503, 'JOURNAL_UNAVAILABLE']);
     } finally {
       db.pragma('max_page_count = 1073741823');

@@ -133,8 +133,9 @@ describe('a reader at a station', () => {
     expect(checkpoint.journalStatus()).toMatchObject({ held: 2, cause: 'SQLITE_FULL' }); // the outage alarm, the tap
     t.clock.advance(1000);
     expect(t.port.present('guardhouse', t.card(CARDS.guard2.value), 'guardhouse-reader').allow).toBe(true);
-    // Held (the duty board learns of the log-in when it lands: docs/journal.md "Disk full").
+    // Held, and taken in at once: the guard is on duty before the entry lands.
     expect(checkpoint.journalStatus().held).toBe(3);
+    expect(t.site.duty.guards()).toEqual(['g-2']);
 
     db.pragma('max_page_count = 1073741823');
     t.clock.advance(5000);
