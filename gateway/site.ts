@@ -73,7 +73,9 @@ export class Site {
       timeZone: this.config.site.timezone,
       now: this.now,
     });
-    this.duty = new DutyBoard(this.config.site.timezone, this.now);
+    this.duty = new DutyBoard(this.config.site.timezone, this.now, (window) =>
+      this.journal.iterateRange({ fromAt: window.from, toAt: window.to, types: ['duty'] }),
+    );
     this.checkpoint = new Checkpoint({
       journal: this.journal,
       layout: this.config,

@@ -5,7 +5,10 @@ import { type DutyShift, dutyShiftAt, dutyWindow, type Roster, rosterOf } from '
  * The guards on duty now, kept in memory from the journal's `duty` entries as the checkpoint
  * folds them in (Site wires `take`), so every decision can carry its guards without a query:
  * `guards()` is a cached array until the next duty entry or the end of the shift. The shift
- * rolls over by the clock: at 08:00, 17:00 and 20:00 the board starts empty.
+ * rolls over by the clock: at 08:00, 17:00 and 20:00 the board starts empty, or, with `load`,
+ * with the duty entries the journal already has for the new shift: a clock set forward across
+ * a shift's end and back again finds its guards still on duty instead of an empty checkpoint
+ * (and a false CHECKPOINT_UNATTENDED).
  */
 export class DutyBoard {
   private shift!: DutyShift;
@@ -13,9 +16,14 @@ export class DutyBoard {
   private entries: JournalEntry<'duty'>[] = [];
   private cached: { roster: Roster; guards: readonly string[] } | undefined;
 
+  /**
+   * `load`: the journal's duty entries timed in a window, read at each rollover (not at
+   * construction: the start's replay feeds the first shift through `take`).
+   */
   constructor(
     private readonly timezone: string,
     private readonly now: () => number,
+    private readonly load?: (window: { from: number; to: number }) => Iterable<JournalEntry>,
   ) {
     this.startShift(now());
   }
@@ -25,6 +33,8 @@ export class DutyBoard {
     this.rollOver();
     const duty = entry as JournalEntry<'duty'>;
     if (duty.payload.date !== this.shift.date || duty.payload.shift !== this.shift.shift) return;
+    // Loaded already at a rollover (seq 0: held, never in the journal, so never loaded).
+    if (duty.seq > 0 && this.entries.some((e) => e.seq === duty.seq)) return;
     this.entries.push(duty);
     this.cached = undefined;
   }
@@ -51,6 +61,7 @@ export class DutyBoard {
     const at = this.now();
     if (at >= this.window.from && at < this.window.to) return;
     this.startShift(at);
+    this.loadShift();
   }
 
   private startShift(at: number): void {
@@ -58,5 +69,14 @@ export class DutyBoard {
     this.window = dutyWindow(this.shift, this.timezone);
     this.entries = [];
     this.cached = undefined;
+  }
+
+  private loadShift(): void {
+    for (const entry of this.load?.(this.window) ?? []) {
+      if (entry.type !== 'duty') continue;
+      const duty = entry as JournalEntry<'duty'>;
+      if (duty.payload.date === this.shift.date && duty.payload.shift === this.shift.shift)
+        this.entries.push(duty);
+    }
   }
 }

@@ -14,6 +14,7 @@ import { Checkpoint } from '../../gateway/checkpoint/checkpoint.js';
 import { HeldEntries } from '../../gateway/checkpoint/held-entries.js';
 import { type Db, openDatabase } from '../../gateway/db.js';
 import { DutyBoard } from '../../gateway/duty/duty-board.js';
+import { dutyShiftAt } from '../../gateway/duty/duty-roster.js';
 import { DutyWatch } from '../../gateway/duty/duty-watch.js';
 import type { JournalEntry } from '../../gateway/journal/events.js';
 import { Journal } from '../../gateway/journal/journal.js';
@@ -26,6 +27,7 @@ import { closeFailingJournals, failingJournal } from './failing-journal.js';
 const S = 1000;
 const H = 3600 * S;
 const D = 24 * H;
+const TZ = 'Asia/Shanghai';
 
 const dbs: Db[] = [];
 afterEach(() => {
@@ -40,7 +42,9 @@ function gateway() {
   const journal = Journal.open(db);
   const clock = { now: NOW };
   const now = () => clock.now;
-  const board = new DutyBoard('Asia/Shanghai', now);
+  const board = new DutyBoard('Asia/Shanghai', now, (window) =>
+    journal.iterateRange({ fromAt: window.from, toAt: window.to, types: ['duty'] }),
+  );
   const { exact } = buildingRegistries([]);
   const cp = new Checkpoint({
     journal,
@@ -66,7 +70,7 @@ function gateway() {
     cp.reading(laneId, { at: clock.now - S, celsius: 36.5, mask: true }, 'cam');
     return cp.present({ laneId, credential: { kind: 'card', value: cardValue(card) } });
   };
-  return { db, journal, clock, cp, duty, pass };
+  return { db, journal, clock, cp, board, duty, pass };
 }
 
 const codes = (d: Decision) => d.reasons.map((r) => r.code);
@@ -145,6 +149,33 @@ describe('a clock jump on the gateway', () => {
     expect(duty.check()?.payload.detail).toMatchObject({ shift: 'day', emptySince: NOW - 2 * H + D });
     const alarms = journal.read(0, 100, ['alarm']) as JournalEntry<'alarm'>[];
     expect(alarms.map((a) => a.payload.code)).toEqual(['CHECKPOINT_UNATTENDED', 'CHECKPOINT_UNATTENDED']);
+  });
+
+  it('the duty board: forward across the shift’s end and back, the guard is still on duty', () => {
+    const { clock, cp, board, duty } = gateway();
+    clock.now = NOW + 6 * H + 50 * 60 * S; // 16:50, the day shift
+    cp.record('duty', clock.now, {
+      action: 'login',
+      guard: 'g-1',
+      via: 'card',
+      ...dutyShiftAt(clock.now, TZ),
+    });
+    expect(board.guards()).toEqual(['g-1']);
+    clock.now += 15 * 60 * S; // 17:05: the evening shift, nobody on duty yet
+    expect(board.guards()).toEqual([]);
+    clock.now -= 10 * 60 * S; // 16:55: the day shift again, its guard with it
+    expect(board.guards()).toEqual(['g-1']);
+    expect(duty.check()).toBeUndefined();
+    // The entry is not counted twice when the board rolls over inside `take`.
+    clock.now += 15 * 60 * S; // 17:10
+    cp.record('duty', clock.now, {
+      action: 'login',
+      guard: 'g-2',
+      via: 'card',
+      ...dutyShiftAt(clock.now, TZ),
+    });
+    expect(board.guards()).toEqual(['g-2']);
+    expect(board.roster().guards).toHaveLength(1);
   });
 
   it('held entries: the retry is not pushed an hour away by a clock set back, nor the bound reached early', () => {
