@@ -71,6 +71,38 @@ const limitsSchema = z.strictObject({
     .describe(
       'Longest client id accepted (MQTT requires at least 23); longer: CONNACK "identifier rejected".',
     ),
+  connectionsPerAddress: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(32)
+    .describe(
+      'Open connections one network address may hold (all listeners together); more are closed at once. Loopback is not counted unless limits.capLoopback.',
+    ),
+  capLoopback: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Apply connectionsPerAddress and the login lock to 127.0.0.0/8 and ::1 too (the gateway’s own box: off by default, so a local tool with a wrong password cannot lock out the others).',
+    ),
+});
+
+const loginSchema = z.strictObject({
+  maxFailures: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(10)
+    .describe('Failed logins from one address within the window before that address is locked.'),
+  windowMinutes: z.number().positive().max(1440).default(5).describe('Window in which failures are counted.'),
+  lockMinutes: z
+    .number()
+    .positive()
+    .max(1440)
+    .default(5)
+    .describe('How long a locked address is refused before its password is even checked.'),
 });
 
 export const mqttBrokerSchema = z.strictObject({
@@ -100,6 +132,11 @@ export const mqttBrokerSchema = z.strictObject({
   limits: limitsSchema
     .prefault({})
     .describe('What one client may send; above it the client is disconnected.'),
+  login: loginSchema
+    .prefault({})
+    .describe(
+      'Password-guessing protection, per client address (never per user name: that would let anyone lock a door relay out).',
+    ),
   connectTimeoutSeconds: z
     .number()
     .min(1)

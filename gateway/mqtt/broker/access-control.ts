@@ -6,6 +6,9 @@
  *
  * - authenticate: a refusal answers CONNACK 5 "not authorized" (2 "identifier rejected" for a
  *   client id over the limit) and closes the connection. Clients without a user name are refused.
+ *   An address with `login.maxFailures` failed logins within the window is refused for the lock's
+ *   time before its password is checked (per address, never per user name; loopback exempt
+ *   unless `limits.capLoopback`).
  * - authorizePublish: a refusal (bad topic, over the rate, outside the ACL) disconnects the
  *   client; the message reaches no one. Also asked for a client's last will, when it is
  *   published (an ACL refusal then drops the will); the rate does not apply to the will.
@@ -14,6 +17,8 @@
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import type { MqttBrokerConfig } from '../../../config/mqtt-broker-schema.js';
+import { LoginThrottle } from '../../util/login-throttle.js';
+import { addressOf, isLoopback } from './address-limits.js';
 import { remoteOf } from './packet-guard.js';
 import type { SecurityEvent, SecurityEventThrottle } from './security-events.js';
 import { UNKNOWN_USER } from './security-events.js';
@@ -41,6 +46,8 @@ export interface AccessControlOptions {
   users: UserDirectory;
   acl: AclContext;
   limits: MqttBrokerConfig['limits'];
+  /** Failed logins per address before it is locked (loopback exempt unless `limits.capLoopback`). */
+  login: MqttBrokerConfig['login'];
   events: SecurityEventThrottle;
   log: Logger;
   /** Monotonic ms for the rate limit; default performance.now. */
@@ -50,9 +57,17 @@ export interface AccessControlOptions {
 export class AccessControl {
   private readonly sessions = new Map<Client, Session>();
   private readonly clock: () => number;
+  private readonly throttle: LoginThrottle;
 
   constructor(private readonly options: AccessControlOptions) {
     this.clock = options.clock ?? (() => performance.now());
+    const { login } = options;
+    this.throttle = new LoginThrottle({
+      now: this.clock,
+      maxFailures: login.maxFailures,
+      windowMs: login.windowMinutes * 60_000,
+      lockMs: login.lockMinutes * 60_000,
+    });
   }
 
   readonly authenticate = (
@@ -66,18 +81,31 @@ export class AccessControl {
       this.report(client, event);
       done(new BrokerRefusal(event.reason, returnCode) as AuthenticateError, false);
     };
+    const address = addressOf(remoteOf(client.conn) ?? '?');
+    // The lock is per address, never per user name: anyone could lock a door relay out by name.
+    const keys = !limits.capLoopback && isLoopback(address) ? [] : [address];
+    const locked = this.lockedFor(keys);
     if (Buffer.byteLength(client.id) > limits.maxClientIdLength) {
       const reason = `client id longer than ${limits.maxClientIdLength} bytes`;
       refuse({ code: 'MQTT_CLIENT_REFUSED', reason, user: this.knownName(username) }, 2);
+    } else if (locked > 0) {
+      // Refused before the password is checked: guessing from this address gets nowhere.
+      const reason = `address locked after repeated failed logins; retry in ${locked} s`;
+      refuse({ code: 'MQTT_AUTH_FAILED', reason, user: this.knownName(username) });
     } else if (username === undefined) {
+      this.throttle.failed(keys);
       refuse({ code: 'MQTT_AUTH_FAILED', reason: 'no credentials' });
     } else {
       users.authenticate(username, password).then(
         (result) => {
           if (result.ok) {
+            this.throttle.succeeded(keys);
             this.admit(client, result.user);
             done(null, true);
-          } else refuse({ code: 'MQTT_AUTH_FAILED', reason: result.reason, user: this.knownName(username) });
+          } else {
+            this.throttle.failed(keys);
+            refuse({ code: 'MQTT_AUTH_FAILED', reason: result.reason, user: this.knownName(username) });
+          }
         },
         (err: unknown) => {
           this.options.log.error({ err }, 'MQTT password check failed');
@@ -126,6 +154,11 @@ export class AccessControl {
     done(null, null);
   };
 
+  /** Seconds the address keys are locked for; 0: they may try. */
+  private lockedFor(keys: readonly string[]): number {
+    return keys.length === 0 ? 0 : this.throttle.retryAfter(keys);
+  }
+
   private admit(client: Client, user: KnownUser): void {
     const { limits } = this.options;
     this.sessions.set(client, {
@@ -172,8 +205,11 @@ export class AccessControl {
   }
 
   /** Reports an event about `client`, adding its id and remote address. */
-  report(client: Client | null, event: Omit<SecurityEvent, 'clientId' | 'remote'>): void {
-    const remote = remoteOf(client?.conn);
+  report(
+    client: Client | null,
+    event: Omit<SecurityEvent, 'clientId' | 'remote'>,
+    remote = remoteOf(client?.conn),
+  ): void {
     const full: SecurityEvent = {
       ...event,
       ...(client?.id ? { clientId: client.id } : {}),

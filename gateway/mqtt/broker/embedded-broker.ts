@@ -17,6 +17,7 @@ import type { MqttBrokerConfig } from '../../../config/mqtt-broker-schema.js';
 import { GatewardenError } from '../../errors.js';
 import { childLogger } from '../../logging.js';
 import { AccessControl, BrokerRefusal } from './access-control.js';
+import { addressOf, ConnectionCap } from './address-limits.js';
 import { type BrokerAddresses, BrokerListeners, type Transport } from './listeners.js';
 import { LocalBus } from './local-bus.js';
 import { guardConnection, PacketRefusedError } from './packet-guard.js';
@@ -62,6 +63,7 @@ export class EmbeddedBroker {
   private readonly access: AccessControl;
   private readonly listeners: BrokerListeners;
   private readonly connections = new Set<Duplex>();
+  private readonly cap: ConnectionCap;
   private housekeeping: NodeJS.Timeout | undefined;
   private bound: BrokerAddresses | undefined;
 
@@ -74,10 +76,12 @@ export class EmbeddedBroker {
       config.securityEventSeconds * 1000,
       options.now ?? Date.now,
     );
+    this.cap = new ConnectionCap(config.limits.connectionsPerAddress, config.limits.capLoopback);
     this.access = new AccessControl({
       users: this.users,
       acl: { liveRoot: config.liveTopicRoot },
       limits: config.limits,
+      login: config.login,
       events: this.events,
       log: this.log,
     });
@@ -153,6 +157,14 @@ export class EmbeddedBroker {
   }
 
   private accept(stream: Duplex, remote: string, transport: Transport): void {
+    const address = addressOf(remote);
+    if (!this.cap.take(address)) {
+      const reason = `more than ${this.options.config.limits.connectionsPerAddress} connections from one address`;
+      this.access.report(null, { code: 'MQTT_CLIENT_REFUSED', reason }, remote);
+      stream.destroy();
+      return;
+    }
+    stream.once('close', () => this.cap.release(address));
     guardConnection(stream, this.options.config.limits.maxPacketBytes, remote);
     this.connections.add(stream);
     stream.once('close', () => this.connections.delete(stream));
