@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   JOURNAL_CORRUPT: 'journal verification failed',
   JOURNAL_UNAVAILABLE: 'journal cannot take appends (disk full or I/O error)',
   DATABASE_UNAVAILABLE: 'database cannot be opened',
+  GATEWAY_RUNNING: 'another gateway is running on this database',
   DEVICE_UNREACHABLE: 'device cannot be reached or refused us',
   USAGE: 'wrong usage',
 } as const;

@@ -153,12 +153,12 @@ export class Site {
   }
 
   /**
-   * The held-entries spill beside the database (held-spill.ts), for the running gateway only;
-   * none for a database in memory.
+   * A file of the running gateway's beside the database (`<database><suffix>`): the held-entries
+   * spill (`.held`, held-spill.ts), the instance lock (`.lock`); none for a database in memory.
    */
-  get heldSpillFile(): string | undefined {
+  besideDatabase(suffix: '.held' | '.lock'): string | undefined {
     const database = this.db.name;
-    return database === ':memory:' || database === '' ? undefined : `${database}.held`;
+    return database === ':memory:' || database === '' ? undefined : `${database}${suffix}`;
   }
 
   close(): void {

@@ -12,6 +12,7 @@ import { verifyInBackground } from '../../journal/verify-worker.js';
 import { childLogger, createLogger, type Logger } from '../../logging.js';
 import { PatrolWatch } from '../../patrol/patrol-watch.js';
 import type { Site } from '../../site.js';
+import { InstanceLock } from '../../util/instance-lock.js';
 import { collectGarbageNow, compactHeapOnFullGc } from '../heap-tuning.js';
 import { type GlobalOptions, openSite } from '../io.js';
 
@@ -34,9 +35,13 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
     ...(site.config.log.file ? { file: site.config.log.file } : {}),
   });
   let verification: ReturnType<typeof checkJournal>;
+  let lock: InstanceLock | undefined;
   try {
+    // Before anything the running gateway owns is touched (the spill, the serial lines).
+    const lockFile = site.besideDatabase('.lock');
+    lock = lockFile === undefined ? undefined : InstanceLock.acquire(lockFile);
     verification = checkJournal(site, log);
-    const { spill, ...rebuilt } = site.checkpoint.start({ spillFile: site.heldSpillFile });
+    const { spill, ...rebuilt } = site.checkpoint.start({ spillFile: site.besideDatabase('.held') });
     if (spill !== undefined) logSpillStart(childLogger(log, 'checkpoint'), spill);
     site.registrySnapshot();
     if (rebuilt.snapshotIgnored !== undefined)
@@ -46,6 +51,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
       );
     log.info({ ...rebuilt, mode: site.checkpoint.mode }, 'state rebuilt from the journal');
   } catch (err) {
+    lock?.release();
     site.close();
     throw err;
   }
@@ -129,6 +135,7 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
         });
         guard(loopLog, () => site.checkpoint.saveSnapshot(true));
         site.close();
+        lock?.release();
         log.info({ signal }, 'gateway stopped');
         resolve();
       });
