@@ -34,6 +34,8 @@ export interface OsdpDoorConfig {
   codes?: ScanCredentials;
   /** The keypad's wrong-code limit (default DEFAULT_WRONG_CODE_POLICY). */
   wrongCodes?: WrongCodePolicy;
+  /** A keypad lock still running when the gateway started (its KEYPAD_LOCKED alarm): epoch ms. */
+  keypadLockedUntil?: number;
   door?: {
     /** Output that drives the lock relay. */
     output: number;
@@ -84,6 +86,7 @@ export class OsdpDoorAdapter implements LaneActuator {
   ) {
     this.clock = clock ?? systemClock;
     this.wrongCodes = new WrongCodeLimit(config.wrongCodes);
+    if (config.keypadLockedUntil !== undefined) this.wrongCodes.restoreLock(config.keypadLockedUntil);
   }
 
   /** Subscribes to the panel; call once. */

@@ -45,4 +45,9 @@ export class WrongCodeLimit {
   accepted(): void {
     this.wrong = [];
   }
+
+  /** Locks until `until` (a lock found in the journal at start): a restart does not lift it. */
+  restoreLock(until: number): void {
+    this.lockedUntil = Math.max(this.lockedUntil, until);
+  }
 }

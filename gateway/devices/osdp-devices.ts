@@ -46,9 +46,16 @@ export function buildOsdp(context: DeviceContext): DeviceModule[] {
     const codes: ScanCredentials = {
       credentialFor: (text, at) => context.passCredentials().credentialFor(text, at),
     };
-    const adapters = devices.map(
-      (d) => new OsdpDoorAdapter({ ...doorConfig(d), codes }, panel, port, childLogger(log, `osdp:${d.id}`)),
-    );
+    const locks = keypadLocks(site);
+    const adapters = devices.map((d) => {
+      const lockedUntil = locks.get(d.id);
+      const config = {
+        ...doorConfig(d),
+        codes,
+        ...(lockedUntil === undefined ? {} : { keypadLockedUntil: lockedUntil }),
+      };
+      return new OsdpDoorAdapter(config, panel, port, childLogger(log, `osdp:${d.id}`));
+    });
     return {
       devices: adapters.length,
       actuators: adapters.map((actuator, i) => ({ laneId: (devices[i] as OsdpDeviceConfig).lane, actuator })),
@@ -95,4 +102,29 @@ function doorConfig(d: OsdpDeviceConfig): ConstructorParameters<typeof OsdpDoorA
         }
       : {}),
   };
+}
+
+/** How far back a keypad lock is looked for: longer than any lock the limit sets. */
+const KEYPAD_LOCK_LOOKBACK_MS = 24 * 3600_000;
+
+/**
+ * Keypad locks still running now, by device, from the journal's KEYPAD_LOCKED alarms (their time
+ * and `lockSeconds`): a restart, or a power cut a guesser causes, does not lift a lock.
+ */
+export function keypadLocks(site: Pick<DeviceContext['site'], 'now' | 'journal'>): Map<string, number> {
+  const now = site.now();
+  const locks = new Map<string, number>();
+  const range = {
+    fromAt: now - KEYPAD_LOCK_LOOKBACK_MS,
+    toAt: Number.MAX_SAFE_INTEGER,
+    types: ['alarm' as const],
+  };
+  for (const entry of site.journal.iterateRange(range)) {
+    const { code, detail } = entry.payload;
+    const [deviceId, seconds] = [detail?.device, detail?.lockSeconds];
+    if (code !== 'KEYPAD_LOCKED' || typeof deviceId !== 'string' || typeof seconds !== 'number') continue;
+    const until = entry.at + seconds * 1000;
+    if (until > now) locks.set(deviceId, Math.max(locks.get(deviceId) ?? 0, until));
+  }
+  return locks;
 }

@@ -70,7 +70,7 @@ async function rig(
   lock: LockKind = 'fail-secure',
   heldOpenMs = 300,
   model: PdModelOptions = {},
-  extra: Pick<OsdpDoorConfig, 'codes' | 'wrongCodes'> = {},
+  extra: Pick<OsdpDoorConfig, 'codes' | 'wrongCodes' | 'keypadLockedUntil'> = {},
 ) {
   const bus = new MemoryBus();
   const pd = new SimulatedPd({ address: 5, model: { door: true, ...model } });
@@ -231,6 +231,18 @@ describe('OsdpDoorAdapter', () => {
     await waitFor('the right code after the lock', () => r.port.presented.length === 4);
     await waitFor('the strike released', () => r.pd.model.outputs()[0] === true);
     expect(r.port.alarms).toHaveLength(1);
+  });
+
+  it('keeps a lock found in the journal at start: codes are ignored until it ends', async () => {
+    const r = await rig('fail-secure', 300, {}, { keypadLockedUntil: Date.now() + 500 });
+    r.port.decide = () => ALLOW;
+    r.pd.model.enterKeys('4711#');
+    await pause(200);
+    expect(r.port.presented).toEqual([]);
+    expect(r.texts).toContain('KEYPAD LOCKED');
+    await pause(400);
+    r.pd.model.enterKeys('4711#');
+    await waitFor('the code after the lock', () => r.port.presented.length === 1);
   });
 
   it('does not count a refusal of a valid code (e.g. quarantine) as a wrong code', async () => {
