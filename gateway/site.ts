@@ -6,8 +6,8 @@ import { Checkpoint } from './checkpoint/checkpoint.js';
 import { type Db, openDatabase } from './db.js';
 import type { SiteMode } from './domain/model.js';
 import { DutyBoard } from './duty/duty-board.js';
-import type { JournalEntry } from './journal/events.js';
-import { Journal } from './journal/journal.js';
+import type { JournalEntry, JournalEventType } from './journal/events.js';
+import { type AnyJournalEntry, type AtRange, Journal } from './journal/journal.js';
 import { pseudonymKey } from './registry/id-number.js';
 import { RegistryStore } from './registry/store.js';
 import type { Policy, RegistryView } from './rules/types.js';
@@ -145,6 +145,19 @@ export class Site {
     payload: JournalEntry<T>['payload'],
   ): JournalEntry<T> {
     return this.gateway ? this.checkpoint.record(type, at, payload) : this.journal.append(type, at, payload);
+  }
+
+  /**
+   * Entries timed in `range` as the running gateway knows them: the journal's, then those held
+   * during a journal outage (seq 0), which it acted on and will journal. For watchers that judge
+   * from recent entries (patrol rounds), so a held tap or alarm counts.
+   */
+  *entriesIn<T extends JournalEventType>(range: AtRange<T>): Generator<AnyJournalEntry<T>, void, undefined> {
+    yield* this.journal.iterateRange(range);
+    for (const entry of this.checkpoint.heldEntries() as AnyJournalEntry<T>[]) {
+      const typed = range.types === undefined || range.types.includes(entry.type as T);
+      if (typed && entry.at >= range.fromAt && entry.at < range.toAt) yield entry;
+    }
   }
 
   /** Journals an operator's change with who made it and in which shift. */

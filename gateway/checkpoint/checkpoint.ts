@@ -174,6 +174,11 @@ export class Checkpoint {
     this.held.releaseSpill();
   }
 
+  /** Entries held during a journal outage, oldest first (seq 0): what the journal has yet to get. */
+  heldEntries(): JournalEntry[] {
+    return this.held.entries();
+  }
+
   journalStatus(): HeldStatus {
     return this.held.status();
   }

@@ -268,6 +268,18 @@ export class HeldEntries {
     };
   }
 
+  /** The entries held now, oldest first, as `write` returned them (seq 0). */
+  entries(): JournalEntry[] {
+    return this.queue.map(({ item }) => ({
+      seq: 0,
+      at: item.at,
+      type: item.type,
+      payload: item.payload,
+      hash: '',
+      prevHash: '',
+    }));
+  }
+
   /** Nothing held, and nothing landed that the catch-up has still to skip: the state is the journal's. */
   get settled(): boolean {
     return this.queue.length === 0 && this.landed.size === 0;

@@ -141,14 +141,16 @@ export class PatrolWatch {
   private taps(window: { from: number; to: number }): PatrolTap[] {
     const taps: PatrolTap[] = [];
     const range = { fromAt: window.from, toAt: window.to, types: ['patrol'] as const };
-    for (const entry of this.options.site.journal.iterateRange(range)) taps.push(patrolTap(entry));
+    // Held taps too (a journal outage): a guard who tapped is not reported missing.
+    for (const entry of this.options.site.entriesIn(range)) taps.push(patrolTap(entry));
     return taps;
   }
 
   private knownAlarms(window: { from: number; to: number }): Set<string> {
     const keys = new Set<string>();
     const range = { fromAt: window.from, toAt: window.to, types: ['alarm'] as const };
-    for (const entry of this.options.site.journal.iterateRange(range)) {
+    // Held alarms too: during a journal outage an alarm raised here is not in the journal yet.
+    for (const entry of this.options.site.entriesIn(range)) {
       const { code, detail } = entry.payload;
       if ((code === 'PATROL_MISSED' || code === 'PATROL_LATE') && detail !== undefined)
         keys.add(alarmKey(code, detail));

@@ -85,6 +85,35 @@ describe('the patrol watch', () => {
     ]);
   });
 
+  it('during a journal outage counts held taps, and raises a due alarm once however often it checks', () => {
+    const clock = new ManualClock(at('08:00'));
+    // Held entries may wait out the round (the default bound is 10 minutes).
+    rig = patrolSite(clock.now, '\njournalOutage: { maxHeldSeconds: 7200 }\n');
+    const { watch: w, tap } = watch(rig.site, clock);
+    const { db, checkpoint } = rig.site;
+    // The database may not grow past its size now: SQLite's own "database or disk is full".
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
+    try {
+      for (let i = 0; checkpoint.journalStatus().held === 0; i++)
+        rig.site.record('device', clock.now(), { deviceId: `filler-${i}`, state: 'online' });
+      clock.advance(10 * 60_000);
+      expect(tap('garden').allow).toBe(true); // held: the garden's only tap
+      clock.advance(50 * 60_000); // 09:00: the round ended; the garage was never tapped
+      for (let i = 0; i < 3; i++) w.check();
+      const held = checkpoint
+        .heldEntries()
+        .filter((e) => e.type === 'alarm')
+        .map((e) => (e as JournalEntry<'alarm'>).payload);
+      // The held garden tap counts (no PATROL_MISSED for it), and the garage's alarm is held once.
+      expect(held.map((a) => [a.code, a.detail?.station ?? ''])).toEqual([
+        ['JOURNAL_UNAVAILABLE', ''],
+        ['PATROL_MISSED', 'garage'],
+      ]);
+    } finally {
+      db.pragma('max_page_count = 1073741823');
+    }
+  });
+
   it('ignores refused taps: a resident’s card at a point is no patrol', () => {
     const clock = new ManualClock(at('08:00'));
     rig = patrolSite(clock.now);
