@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import {
   closeSync,
   fdatasyncSync,
@@ -62,7 +63,11 @@ export class HeldSpill {
     try {
       const image = decodeSpill(readAll(fd));
       if (!image.open) grow(fd, capacity);
-      const spill = new HeldSpill(fd, path, fstatSync(fd).size, image.generation, image.open, image.end);
+      // An unreadable header left the generation unknown: a random one, so records of an earlier
+      // outage still in the file cannot pass for the next outage's (2^-32).
+      const generation =
+        image.problem !== undefined && !image.open ? randomInt(2 ** 32 - 1) : image.generation;
+      const spill = new HeldSpill(fd, path, fstatSync(fd).size, generation, image.open, image.end);
       return { spill, image };
     } catch (error) {
       closeSync(fd);

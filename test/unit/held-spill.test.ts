@@ -139,6 +139,22 @@ describe('held spill file', () => {
     expect(decodeSpill(readFileSync(file)).records).toEqual([entry(1)]);
   });
 
+  it('after a damaged header, the next outage does not take up the records an earlier one left', () => {
+    const file = path();
+    const first = HeldSpill.openFile(file, 8192).spill;
+    first.add(entry(1));
+    first.add(entry(2));
+    first.release();
+    const bytes = readFileSync(file);
+    bytes[3] = (bytes[3] ?? 0) ^ 0xff; // the header's magic: unreadable
+    writeFileSync(file, bytes);
+    const { spill, image } = HeldSpill.openFile(file, 8192);
+    expect(image.problem).toMatch(/no spill header/);
+    spill.add(entry(1)); // the same size as the record it overwrites
+    spill.release();
+    expect(decodeSpill(readFileSync(file)).records).toEqual([entry(1)]);
+  });
+
   it('an unusable path throws, and leaves no file behind', () => {
     expect(() => HeldSpill.openFile(join(path(), 'no-such-dir', 'x.held'), 4096)).toThrow(/ENOENT/);
   });
