@@ -14,7 +14,7 @@ export const journalOutageSchema = z.strictObject({
     .max(100_000)
     .default(1000)
     .describe(
-      'Entries (passes, readings, mode and fire changes) held in memory while the journal cannot take appends; at this many the lanes refuse with JOURNAL_UNAVAILABLE. 0: refuse at the first failed append.',
+      'Entries (passes, readings, mode and fire changes, device events, the gateway’s own entries) held while the journal cannot take appends, in memory and in the spill file beside the database; at this many the lanes refuse with JOURNAL_UNAVAILABLE. 0: refuse at the first failed append.',
     ),
   maxHeldSeconds: z
     .number()
