@@ -13,6 +13,7 @@ import {
   type HeldLoss,
   type HeldStatus,
   type OutageEvent,
+  unjournaled,
 } from './held-entries.js';
 import { remeasureMark, withRemeasureMark } from './remeasure.js';
 import { gateRef } from './site-layout.js';
@@ -85,7 +86,7 @@ export class Checkpoint {
         ? undefined
         : openSpill(spillFile, policy, this.options.journal, this.held);
     const result = this.rebuild();
-    for (const { item } of spill?.fold ?? []) this.takeIn(unrecorded(item.type, item.at, item.payload));
+    for (const { item } of spill?.fold ?? []) this.takeIn(unjournaled(item));
     return spill === undefined ? result : { ...result, spill: spill.start };
   }
 
@@ -229,7 +230,7 @@ export class Checkpoint {
     if (this.state.journalUnavailable && !decision.allow) {
       // Past the bound nothing more is held; the refusal is counted and logged by the lane.
       this.held.countRefusedUnrecorded();
-      return { decision, entry: unrecorded('decision', at, payload), journal: 'unrecorded' };
+      return { decision, entry: unjournaled({ type: 'decision', at, payload }), journal: 'unrecorded' };
     }
     // Life safety is held past the bound: a fire release, an operator's override.
     const grant = decision.reasons[0]?.code;
@@ -339,7 +340,7 @@ export class Checkpoint {
     force: boolean,
   ): { entry: JournalEntry<T>; held: boolean } {
     if (this.options.dryRun) {
-      const entry = unrecorded(type, at, payload);
+      const entry = unjournaled({ type, at, payload });
       this.state.apply(entry);
       return { entry, held: false };
     }
@@ -353,13 +354,4 @@ export class Checkpoint {
     } else this.catchUp();
     return { entry: entry as JournalEntry<T>, held };
   }
-}
-
-/** An entry as it would be journaled, without a seq: a dry run's, or a refusal past the bound. */
-function unrecorded<T extends JournalEntry['type']>(
-  type: T,
-  at: number,
-  payload: JournalEntry<T>['payload'],
-): JournalEntry<T> {
-  return { seq: 0, at, type, payload, hash: '', prevHash: '' };
 }

@@ -270,14 +270,7 @@ export class HeldEntries {
 
   /** The entries held now, oldest first, as `write` returned them (seq 0). */
   entries(): JournalEntry[] {
-    return this.queue.map(({ item }) => ({
-      seq: 0,
-      at: item.at,
-      type: item.type,
-      payload: item.payload,
-      hash: '',
-      prevHash: '',
-    }));
+    return this.queue.map(({ item }) => unjournaled(item));
   }
 
   /** Nothing held, and nothing landed that the catch-up has still to skip: the state is the journal's. */
@@ -324,7 +317,7 @@ export class HeldEntries {
       });
     }
     this.queue.push({ item, heldAt: now, spilled: this.spillOne({ item, heldAt: now }, now) });
-    const entry = { seq: 0, at: item.at, type: item.type, payload: item.payload, hash: '', prevHash: '' };
+    const entry = unjournaled(item);
     this.options.onHold?.(entry);
     return entry;
   }
@@ -363,4 +356,13 @@ export class HeldEntries {
       }
     }
   }
+}
+
+/** An entry as it will be journaled, without a seq or hashes: held, or never recorded (a dry run). */
+export function unjournaled<T extends JournalEntry['type']>(item: {
+  type: T;
+  at: number;
+  payload: JournalEntry<T>['payload'];
+}): JournalEntry<T> {
+  return { seq: 0, at: item.at, type: item.type, payload: item.payload, hash: '', prevHash: '' };
 }
