@@ -36,7 +36,8 @@ function renderJournalOutage(outage) {
   banner.hidden = !outage;
   if (!outage) return;
   const since = outage.since === null ? '' : ` (${formatDateTime(outage.since)})`;
-  const held = `${t('journal.held')}: ${outage.held}`;
+  const volatile = outage.volatile > 0 ? `, ${t('journal.volatile')}: ${outage.volatile}` : '';
+  const held = `${t('journal.held')}: ${outage.held}${volatile}`;
   const refusing = outage.refusing ? ` ${t('journal.refusing')}` : '';
   banner.textContent = `${t('journal.outage')}${since} ${held}.${refusing}`;
 }

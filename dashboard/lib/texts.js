@@ -22,10 +22,14 @@ export const TEXTS = {
     en: 'Registry data out of date: registry, revocations or keys not refreshed from upstream',
   },
   'journal.outage': {
-    zh: '通行日志无法写入（磁盘已满或故障）：通行记录暂存于内存',
-    en: 'The journal cannot be written (disk full or failing): passes are held in memory',
+    zh: '通行日志无法写入（磁盘已满或故障）：通行记录暂存',
+    en: 'The journal cannot be written (disk full or failing): passes are held',
   },
   'journal.held': { zh: '暂存条数', en: 'held' },
+  'journal.volatile': {
+    zh: '其中仅在内存（断电即丢失）',
+    en: 'of them in memory only (lost in a power cut)',
+  },
   'journal.refusing': {
     zh: '暂存已达上限：各通道拒绝通行（消防放行与人工放行除外），请立即处理。',
     en: 'The limit is reached: every lane refuses (except fire release and overrides). Act now.',

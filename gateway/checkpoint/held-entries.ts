@@ -79,6 +79,8 @@ export interface HeldLoss {
 
 export interface HeldStatus {
   held: number;
+  /** Of `held`, those in memory only (no spill, or it failed): lost if the gateway crashes now. */
+  volatile: number;
   /** When the first append failed; undefined: no outage. */
   since: number | undefined;
   cause: string | undefined;
@@ -162,6 +164,7 @@ export class HeldEntries {
   status(now = this.options.now()): HeldStatus {
     return {
       held: this.queue.length,
+      volatile: this.queue.filter((q) => !q.spilled).length,
       since: this.since,
       cause: this.cause,
       refusing: this.refusing(now),

@@ -115,10 +115,18 @@ export class GatewayMetrics {
     if (checkpoint !== undefined) {
       new Gauge({
         name: 'gatewarden_journal_held_entries',
-        help: 'Entries decided while the journal could not take appends (disk full), held in memory until it can (docs/journal.md); 0 normally.',
+        help: 'Entries decided while the journal could not take appends (disk full), held (in memory and the spill file) until it can (docs/journal.md); 0 normally.',
         registers,
         collect() {
           this.set(checkpoint.journalStatus().held);
+        },
+      });
+      new Gauge({
+        name: 'gatewarden_journal_held_volatile_entries',
+        help: 'Of the held entries, those in memory only (no spill file, or it failed): lost if the gateway crashes now; 0 normally.',
+        registers,
+        collect() {
+          this.set(checkpoint.journalStatus().volatile);
         },
       });
       new Gauge({

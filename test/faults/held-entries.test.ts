@@ -321,6 +321,7 @@ describe('the checkpoint on a full disk', () => {
     expect(journal.lastSeq()).toBe(0);
     const scraped = await metrics.registry.metrics();
     expect(scraped).toMatch(/^gatewarden_journal_held_entries 6$/m);
+    expect(scraped).toMatch(/^gatewarden_journal_held_volatile_entries 6$/m); // no spill here
     expect(scraped).toMatch(/^gatewarden_journal_refusing 1$/m);
     metrics.stop();
   });

@@ -56,6 +56,7 @@ describe('a crash during a journal outage', () => {
     expect(site.pass('main-in', 'C-R31').journal).toBe('held');
     expect(site.pass('main-out', 'C-R31').journal).toBe('held'); // exit 2 of 3
     expect(site.journal.lastSeq()).toBe(2);
+    expect(site.cp.journalStatus()).toMatchObject({ held: 5, volatile: 0 });
 
     site.disk.full = false;
     const cp = site.restart();
@@ -215,6 +216,7 @@ describe('held entries over a spill', () => {
     entries.write(device(2));
     entries.write(device(3));
     expect(told).toEqual(['unavailable', expect.stringMatching(/^spill-failed .*closed/)]);
+    expect(entries.status()).toMatchObject({ held: 4, volatile: 2 });
     expect(entries.beforeStop()).toMatchObject({ held: 4, lost: 2 });
   });
 });

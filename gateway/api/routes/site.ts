@@ -168,6 +168,6 @@ export function siteRoutes(app: Api, { site, devices, actuate }: ApiContext): vo
 
 function journalOutage(status: HeldStatus) {
   if (status.since === undefined && status.held === 0) return null;
-  const { held, since, cause, refusing, refusedUnrecorded } = status;
-  return { held, since: since ?? null, cause: cause ?? null, refusing, refusedUnrecorded };
+  const { held, volatile, since, cause, refusing, refusedUnrecorded } = status;
+  return { held, volatile, since: since ?? null, cause: cause ?? null, refusing, refusedUnrecorded };
 }
