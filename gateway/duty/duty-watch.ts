@@ -5,7 +5,7 @@ import type { DutyBoard } from './duty-board.js';
 import { dutyShiftAt } from './duty-roster.js';
 
 export interface DutyWatchOptions {
-  /** Read for the alarms raised before (a restart). */
+  /** Read for the alarms raised before (a restart); the gateway hands in `Site.entriesIn`, held ones included. */
   journal: Pick<Journal, 'iterateRange'>;
   board: DutyBoard;
   config: DutyConfig;
@@ -23,9 +23,6 @@ export interface DutyWatchOptions {
  * clock only through `now`, so tests drive it with a fake one.
  */
 export class DutyWatch {
-  /** The empty period last raised in this process: an alarm held during a journal outage is not in the journal yet. */
-  private lastRaised: number | undefined;
-
   constructor(private readonly options: DutyWatchOptions) {}
 
   check(): JournalEntry<'alarm'> | undefined {
@@ -41,12 +38,10 @@ export class DutyWatch {
       severity: 'critical',
       detail: { date, shift, emptySince },
     });
-    this.lastRaised = emptySince;
     return alarm;
   }
 
   private raisedFor(emptySince: number): boolean {
-    if (this.lastRaised === emptySince) return true;
     // Up to any time, not just now: after the clock was set back, the alarm may be dated ahead of it.
     for (const entry of this.options.journal.iterateRange({
       fromAt: emptySince,

@@ -248,6 +248,34 @@ describe('unattended checkpoint', () => {
     expect(unattendedAlarms(gw.site)).toHaveLength(1);
   });
 
+  it('on a full disk holds CHECKPOINT_UNATTENDED once, however often it checks, when it reads held entries too', () => {
+    const { db, checkpoint } = gw.site;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
+    try {
+      for (let i = 0; checkpoint.journalStatus().held === 0 && i < 500; i++)
+        gw.site.record('device', gw.site.now(), { deviceId: `filler-${i}`, state: 'online' });
+      gw.clock.now = DAY_START + 15 * MINUTE;
+      const w = new DutyWatch({
+        journal: { iterateRange: (range) => gw.site.entriesIn(range) },
+        board: gw.site.duty,
+        config: gw.site.config.duty,
+        timezone: gw.site.config.site.timezone,
+        now: gw.site.now,
+        record: (type, at, payload) => gw.site.record(type, at, payload),
+      });
+      expect(w.check()?.seq).toBe(0); // held
+      gw.clock.now += MINUTE;
+      expect(w.check()).toBeUndefined();
+      const held = checkpoint.heldEntries().filter((e) => e.type === 'alarm');
+      expect(held.map((e) => (e as JournalEntry<'alarm'>).payload.code)).toEqual([
+        'JOURNAL_UNAVAILABLE',
+        'CHECKPOINT_UNATTENDED',
+      ]);
+    } finally {
+      db.pragma('max_page_count = 1073741823');
+    }
+  });
+
   it('does not raise it while a guard is on duty, and raises it again for a new empty period', async () => {
     gw.clock.now = DAY_START + 5 * MINUTE;
     await as('wang', 'POST', '/api/duty/login', {});

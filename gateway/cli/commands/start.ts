@@ -67,7 +67,8 @@ export async function startGateway(globals: GlobalOptions): Promise<void> {
   patrol.start();
   // CHECKPOINT_UNATTENDED (docs/duty.md), checked with the overdue returns.
   const duty = new DutyWatch({
-    journal: site.journal,
+    // Held alarms too: during a journal outage the one raised for this period is not journaled yet.
+    journal: { iterateRange: (range) => site.entriesIn(range) },
     board: site.duty,
     config: site.config.duty,
     timezone: site.config.site.timezone,
