@@ -132,6 +132,11 @@ export class HeldEntries {
     return this.queue.length;
   }
 
+  /** Held entries in memory only (no spill, or it failed): what a crash now would lose. */
+  private get volatile(): number {
+    return this.queue.filter((q) => !q.spilled).length;
+  }
+
   /** From now on, held entries are flushed to `spill` before they are acted on. */
   useSpill(spill: HeldSpill): void {
     this.spill = spill;
@@ -164,7 +169,7 @@ export class HeldEntries {
   status(now = this.options.now()): HeldStatus {
     return {
       held: this.queue.length,
-      volatile: this.queue.filter((q) => !q.spilled).length,
+      volatile: this.volatile,
       since: this.since,
       cause: this.cause,
       refusing: this.refusing(now),
@@ -263,7 +268,7 @@ export class HeldEntries {
     const times = this.queue.map((q) => q.item.at);
     return {
       held: this.queue.length,
-      lost: this.queue.filter((q) => !q.spilled).length,
+      lost: this.volatile,
       byType,
       firstAt: Math.min(...times),
       lastAt: Math.max(...times),
