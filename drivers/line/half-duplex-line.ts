@@ -17,12 +17,23 @@ export interface ExchangeRequest<T> {
   collector?: ReplyCollector<T>;
   /** How long to wait for the reply after the request has left the wire. */
   replyTimeoutMs: number;
+  /**
+   * Commit-gated request, for packets that end in a check byte (OSDP, Modbus RTU): all but the
+   * last byte is handed to the OS, `commit` runs while they go out, and the last byte follows
+   * only when it returns true. Otherwise (false, or a throw) that byte goes out spoiled, so the
+   * device discards the packet for its check and acts on nothing, and the exchange ends
+   * `withdrawn` (after the device's answer to the spoiled packet, or the reply timeout, so the
+   * line is quiet again). At 9600 baud a 30-byte packet takes 31 ms on the wire: a commit
+   * shorter than that delays nothing. Called once, only when the bytes reach the OS.
+   */
+  commit?: () => boolean;
 }
 
 export type ExchangeResult<T> =
   | { status: 'reply'; reply: T; sentAt: number; repliedAt: number }
   | { status: 'sent'; sentAt: number }
   | { status: 'timeout'; sentAt: number }
+  | { status: 'withdrawn'; sentAt: number }
   | { status: 'line-down'; error: Error };
 
 export interface LineCounters {
@@ -194,17 +205,27 @@ export class HalfDuplexLine {
         if (reply !== undefined) settle?.({ status: 'reply', reply, sentAt, repliedAt: this.clock.now() });
       };
     }
+    let lastByteAt: number;
+    let committed = true;
     try {
-      await this.transport.write(request.bytes);
+      if (request.commit) {
+        const gated = await this.writeGated(request.bytes, request.commit);
+        committed = gated.committed;
+        lastByteAt = gated.lastHandedAt + this.wireTimeMs(1);
+      } else {
+        await this.transport.write(request.bytes);
+        lastByteAt = 0;
+      }
     } catch (error) {
       this.collecting = undefined;
       this.writeFailed(error as Error);
       return { status: 'line-down', error: error as Error };
     }
-    // A pty takes the bytes at memory speed; the line is busy for their wire time regardless.
-    sentAt = Math.max(this.clock.now(), sentAt + this.wireTimeMs(request.bytes.length));
+    // A pty takes the bytes at memory speed; the line is busy for their wire time regardless,
+    // and a last byte held back past the rest's wire time ends the packet later.
+    sentAt = Math.max(this.clock.now(), sentAt + this.wireTimeMs(request.bytes.length), lastByteAt);
     this.lastActivity = sentAt;
-    if (!collector) return { status: 'sent', sentAt };
+    if (!collector) return committed ? { status: 'sent', sentAt } : { status: 'withdrawn', sentAt };
     const timer = this.clock.setTimeout(
       () => settle?.({ status: 'timeout', sentAt }),
       sentAt - this.clock.now() + request.replyTimeoutMs,
@@ -212,8 +233,28 @@ export class HalfDuplexLine {
     const result = await outcome;
     this.clock.clearTimeout(timer);
     this.collecting = undefined;
+    if (!committed) return { status: 'withdrawn', sentAt };
     if (result.status === 'timeout') this.counters.timeouts++;
     return result;
+  }
+
+  /** See ExchangeRequest.commit: whether the packet went out whole, and when its last byte did. */
+  private async writeGated(
+    bytes: Buffer,
+    commit: () => boolean,
+  ): Promise<{ committed: boolean; lastHandedAt: number }> {
+    const head = bytes.subarray(0, bytes.length - 1);
+    await (this.transport.handOff ? this.transport.handOff(head) : this.transport.write(head));
+    let committed = false;
+    try {
+      committed = commit() === true;
+    } catch {
+      // The committer reports its own failure; here it only means the packet must not complete.
+    }
+    const last = bytes[bytes.length - 1] as number;
+    const lastHandedAt = this.clock.now();
+    await this.transport.write(Buffer.from([committed ? last : last ^ 0xff]));
+    return { committed, lastHandedAt };
   }
 
   /**

@@ -297,7 +297,8 @@ export class ModbusBoardSession extends EventEmitter<ModbusBoardEvents> {
       this.counters.requests++;
       const collector = new ModbusReplyCollector(request);
       const result = await line.exchange({ bytes, collector, replyTimeoutMs: timeout });
-      if (result.status === 'line-down' || result.status === 'sent') {
+      // `sent` and `withdrawn` do not happen here (a collector, no commit gate).
+      if (result.status === 'line-down' || result.status === 'sent' || result.status === 'withdrawn') {
         return { kind: 'failed', reason: 'line-down', detail: 'line down' };
       }
       if (result.status === 'timeout') {

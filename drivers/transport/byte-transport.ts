@@ -21,6 +21,12 @@ export interface ByteTransport {
   readonly isOpen: boolean;
   open(): Promise<void>;
   write(bytes: Buffer): Promise<void>;
+  /**
+   * Like `write`, but resolves once the OS has taken the bytes, without waiting for them to
+   * leave the wire (no drain): the caller can work while they go out. Absent where `write`
+   * already resolves then.
+   */
+  handOff?(bytes: Buffer): Promise<void>;
   close(): Promise<void>;
   onData(listener: (bytes: Buffer) => void): void;
   onClose(listener: (error?: Error) => void): void;

@@ -67,6 +67,14 @@ export class SerialTransport implements ByteTransport {
   }
 
   write(bytes: Buffer): Promise<void> {
+    return this.send(bytes, true);
+  }
+
+  handOff(bytes: Buffer): Promise<void> {
+    return this.send(bytes, false);
+  }
+
+  private send(bytes: Buffer, drain: boolean): Promise<void> {
     const port = this.port;
     if (!port?.isOpen) return Promise.reject(new TransportError(`${this.name} is not open`, this.name, true));
     return new Promise((resolve, reject) => {
@@ -77,6 +85,10 @@ export class SerialTransport implements ByteTransport {
               cause: err,
             }),
           );
+          return;
+        }
+        if (!drain) {
+          resolve();
           return;
         }
         port.drain((drainErr) => {

@@ -18,9 +18,11 @@ import type { PdResponse, SimulatedPd } from './pd-responder.js';
  *
  * Pacing. A pseudo-terminal or a memory pipe moves a whole packet at once, so the simulator
  * models the RS-485 line itself (8N1 at `baud`):
- * - a command counts as completely received wireTimeMs(its length, baud) after its bytes
- *   arrived (the first byte is taken to arrive when the chunk did; back-to-back commands are
- *   received one after another, never overlapping);
+ * - bytes go on the wire as the CP's UART would send them: a chunk starts when it arrived or
+ *   when the bytes before it have left, whichever is later, and takes its wire time; a command
+ *   counts as completely received when its last byte has (so a CP that holds a packet's last
+ *   byte back for a moment, see HalfDuplexLine's commit gate, is modelled as a real line would
+ *   carry it);
  * - the PD then turns the line around after `turnaroundMs` (default 1 ms, below the 200 ms
  *   reply limit) plus any injected lateness;
  * - the reply occupies the line for its own wire time and is written when its last byte would
@@ -30,8 +32,9 @@ import type { PdResponse, SimulatedPd } from './pd-responder.js';
  * a benchmark split card-to-unlock time into line time and CP time. Timers run on the injected
  * clock, so tests can step through all of this deterministically.
  *
- * A partial packet that sits for `interCharacterTimeoutMs` (default 20 ms) is discarded, so line
- * noise that looked like a long header cannot hold real commands hostage.
+ * A partial packet after which the line stays quiet for `interCharacterTimeoutMs` (default
+ * 20 ms, counted from the modelled end of its last byte) is discarded, so line noise that
+ * looked like a long header cannot hold real commands hostage.
  */
 
 export interface BusSimulatorOptions {
@@ -115,6 +118,7 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
   private noiseTimer: unknown;
   private interCharTimer: unknown;
   private lineBaud: number;
+  /** When the last byte heard leaves the modelled wire. */
   private rxFreeAt = 0;
   private txFreeAt = 0;
   private running = false;
@@ -215,18 +219,29 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
   private onData(bytes: Buffer): void {
     if (!this.running) return;
     this.counters.rxBytes += bytes.length;
-    for (const event of this.parser.push(bytes)) this.onEvent(event);
+    const now = this.clock.now();
+    this.rxFreeAt = Math.max(now, this.rxFreeAt) + wireTimeMs(bytes.length, this.lineBaud);
+    const events = this.parser.push(bytes);
+    // Bytes of this chunk after each event: its packet is complete that much before the chunk is.
+    let after = this.parser.pending();
+    const ends: number[] = [];
+    for (let i = events.length - 1; i >= 0; i--) {
+      ends[i] = this.rxFreeAt - wireTimeMs(after, this.lineBaud);
+      after += eventBytes(events[i] as ParseEvent);
+    }
+    for (const [i, event] of events.entries()) this.onEvent(event, Math.max(now, ends[i] as number));
     this.timers.cancel(this.interCharTimer);
     this.interCharTimer = undefined;
     if (this.parser.pending() > 0) {
-      this.interCharTimer = this.timers.schedule(this.interCharacterTimeoutMs, () => {
+      this.interCharTimer = this.timers.schedule(this.rxFreeAt - now + this.interCharacterTimeoutMs, () => {
         this.counters.discardedBytes += this.parser.pending();
         this.parser.reset();
       });
     }
   }
 
-  private onEvent(event: ParseEvent): void {
+  /** `receivedAt`: when the packet's last byte left the modelled wire. */
+  private onEvent(event: ParseEvent, receivedAt: number): void {
     if (event.kind === 'discarded') {
       this.counters.discardedBytes += event.bytes;
       return;
@@ -240,11 +255,7 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
       return;
     }
     this.counters.commands++;
-    const length = event.packet.length + (event.kind === 'frame' && event.mark ? 1 : 0);
-    const now = this.clock.now();
-    const receivedAt = Math.max(now, this.rxFreeAt) + wireTimeMs(length, this.lineBaud);
-    this.rxFreeAt = receivedAt;
-    this.timers.schedule(receivedAt - now, () => {
+    this.timers.schedule(receivedAt - this.clock.now(), () => {
       for (const pd of targets) this.answer(pd, event);
     });
   }
@@ -359,6 +370,12 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
 }
 
 type FaultKind = BusSimulatorEvents['fault'][0]['kind'];
+
+/** How many of the bytes heard a parser event accounts for. */
+function eventBytes(event: ParseEvent): number {
+  if (event.kind === 'discarded') return event.bytes;
+  return event.packet.length + (event.kind === 'frame' && event.mark ? 1 : 0);
+}
 
 const FAULT_COUNTER = {
   silent: 'silenced',

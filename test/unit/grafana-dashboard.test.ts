@@ -41,6 +41,7 @@ const DEVICE_COUNTERS = [
   'busy',
   'secureFailures',
   'recoveredReports',
+  'withdrawn',
   // ReaderCounters (drivers/idcard/reader-session.ts): ID-card readers
   'resends',
   'statusErrors',

@@ -235,4 +235,95 @@ describe('HalfDuplexLine', () => {
     expect(opens).toBe(2);
     expect(states).toEqual(['up', 'down', 'up']);
   });
+
+  describe('commit gate', () => {
+    /** A device that records what it heard and answers "ok" once it heard four bytes. */
+    async function gated() {
+      const { bus, device, line } = setUp();
+      await device.open();
+      await line.start();
+      const heard: Buffer[] = [];
+      device.onData((b) => {
+        heard.push(b);
+        if (Buffer.concat(heard).length >= 4) void device.write(Buffer.from('ok'));
+      });
+      return { bus, line, heard };
+    }
+    const packet = Buffer.from([0x53, 0x01, 0x02, 0xa5]);
+
+    it('hands over all but the last byte, commits while they go out, then sends the last byte', async () => {
+      const { bus, line, heard } = await gated();
+      let writtenAtCommit: string[] = [];
+      const result = await line.exchange({
+        bytes: packet,
+        collector: bytes(2),
+        replyTimeoutMs: 200,
+        commit: () => {
+          writtenAtCommit = bus.writes.map((w) => w.bytes.toString('hex'));
+          return true;
+        },
+      });
+      expect(writtenAtCommit).toEqual(['530102']);
+      expect(bus.writes.map((w) => w.bytes.toString('hex'))).toEqual(['530102', 'a5', '6f6b']);
+      expect(Buffer.concat(heard)).toEqual(packet);
+      expect(result.status).toBe('reply');
+    });
+
+    it('spoils the last byte when the commit refuses or throws, and ends withdrawn after the answer to it', async () => {
+      const refusals = [
+        () => false,
+        () => {
+          throw new Error('journal full');
+        },
+      ];
+      for (const commit of refusals) {
+        // The device answers the spoiled packet (as an OSDP PD does, with NAK 0x01): the line
+        // takes that answer within the exchange, so it cannot collide with the next request.
+        const { line, heard } = await gated();
+        const result = await line.exchange({
+          bytes: packet,
+          collector: bytes(2),
+          replyTimeoutMs: 200,
+          commit,
+        });
+        expect(result.status).toBe('withdrawn');
+        expect(Buffer.concat(heard)).toEqual(Buffer.from([0x53, 0x01, 0x02, 0xa5 ^ 0xff]));
+        await new Promise((r) => setTimeout(r, 20));
+        expect(line.counters.unsolicitedBytes).toBe(0);
+        expect(line.counters.timeouts).toBe(0);
+        await line.stop();
+      }
+    });
+
+    it("uses the transport's handOff for the first part, so it need not wait for the wire to drain", async () => {
+      const calls: string[] = [];
+      const transport: ByteTransport = {
+        name: 'recording',
+        isOpen: true,
+        open: async () => {},
+        write: async (b) => {
+          calls.push(`write ${b.toString('hex')}`);
+        },
+        handOff: async (b) => {
+          calls.push(`handOff ${b.toString('hex')}`);
+        },
+        close: async () => {},
+        onData: () => {},
+        onClose: () => {},
+      };
+      const line = new HalfDuplexLine(transport, { baudRate: 115200 });
+      lines.push(line);
+      await line.start();
+      const result = await line.exchange({
+        bytes: packet,
+        replyTimeoutMs: 10,
+        commit: () => {
+          calls.push('commit');
+          return true;
+        },
+      });
+      expect(result.status).toBe('sent');
+      expect(calls).toEqual(['handOff 530102', 'commit', 'write a5']);
+    });
+  });
 });

@@ -360,6 +360,31 @@ describe('line pacing', () => {
     expect(clock.now()).toBeCloseTo(sent[0]?.finishedAt ?? 0, 9);
   });
 
+  it('receives a packet whose last byte came late when that byte has left the wire, as a UART sends it', async () => {
+    const { cp, model, clock } = await line();
+    await connect(cp);
+    const commands = record(model, 'command');
+    const deliver = () => new Promise((r) => setImmediate(r));
+    for (const lateMs of [5, 20]) {
+      const poll = cp.build({ type: 'POLL' });
+      const t0 = clock.now();
+      await cp.transport.write(poll.subarray(0, -1));
+      await deliver();
+      clock.advance(lateMs);
+      await cp.transport.write(poll.subarray(-1));
+      await deliver();
+      while (commands.length === 0 && clock.runNext()) await deliver();
+      // 5 ms: the last byte was handed over while the others were still going out (8.3 ms at
+      // 9600 baud), so the packet ends as if sent whole. 20 ms: after they had gone, so it ends
+      // one character time after that byte came; within the 20 ms inter-character timeout
+      // counted from the end of the others, so still one packet.
+      const expected = Math.max(t0 + wireTimeMs(poll.length, BAUD), t0 + lateMs + wireTimeMs(1, BAUD));
+      expect(commands.shift()?.receivedAt).toBeCloseTo(expected, 9);
+      while (clock.runNext()) await deliver();
+      cp.heard.length = 0;
+    }
+  });
+
   it('refuses a turnaround of 200 ms or more', () => {
     const transport = new MemoryBus().attach('x');
     expect(() => new BusSimulator({ transport, pds: [], turnaroundMs: 200 })).toThrow(/turnaround/);

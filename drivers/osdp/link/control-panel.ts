@@ -5,6 +5,7 @@ import { encodeFrame } from '../framing/codec.js';
 import type { OsdpFrame } from '../framing/frame.js';
 import { encodeCommand, type OsdpCommand } from '../messages/commands.js';
 import { decodeReply, type OsdpReply } from '../messages/replies.js';
+import { type Commit, CommitGate } from './commit-gate.js';
 import { type LinkStep, type PdConfig, PdLink } from './pd-link.js';
 import {
   type ControlPanelEvents,
@@ -29,6 +30,15 @@ interface Job {
   command: OsdpCommand;
   resolve: (reply: OsdpReply) => void;
   reject: (error: OsdpCommandError) => void;
+  gate?: CommitGate;
+}
+
+export interface SendOptions {
+  /**
+   * Sends the command commit-gated (commit-gate.ts): on the wire at once, its last byte only
+   * once `commit(true)` returned true. Such a command goes before every other one on the line.
+   */
+  commit?: Commit;
 }
 
 interface Pd {
@@ -131,13 +141,16 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
    * Resolves with the PD's reply (ACK, OSTATR, …); rejects with OsdpCommandError when the PD
    * is offline, answers NAK, or does not answer after `commandAttempts` sends.
    */
-  send(address: number, command: OsdpCommand): Promise<OsdpReply> {
+  send(address: number, command: OsdpCommand, options: SendOptions = {}): Promise<OsdpReply> {
     const pd = this.pd(address);
+    const gate = options.commit && new CommitGate(options.commit);
     if (!pd.online) {
+      gate?.abandon();
       return Promise.reject(new OsdpCommandError(`PD ${pd.link.config.name} is offline`, 'offline'));
     }
     return new Promise((resolve, reject) => {
-      pd.queue.push({ command, resolve, reject });
+      if (gate) pd.queue.unshift({ command, resolve, reject, gate });
+      else pd.queue.push({ command, resolve, reject });
       this.nap.wake();
     });
   }
@@ -177,6 +190,10 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
    * timeout per round and never starves them.
    */
   private pickNext(now: number): Pd | undefined {
+    const gated = this.pds.find(
+      (pd) => pd.online && !pd.inFlight && pd.queue[0]?.gate && pd.busyUntil <= now,
+    );
+    if (gated) return gated;
     const n = this.pds.length;
     let due: Pd | undefined;
     for (let i = 1; i <= n; i++) {
@@ -208,11 +225,19 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
   /** One exchange with one PD: a retry, a queued command, a connection step or a POLL. */
   private async serve(pd: Pd): Promise<void> {
     if (!pd.inFlight) {
+      const job = pd.online ? pd.queue.shift() : undefined;
       try {
-        pd.inFlight = this.nextCommand(pd);
+        pd.inFlight = this.nextCommand(pd, job);
       } catch (error) {
+        const why = (error as Error).message;
+        if (job) {
+          // A queued command that cannot be encoded fails alone; the PD is fine.
+          job.gate?.abandon();
+          job.reject(new OsdpCommandError(`${job.command.type} cannot be sent: ${why}`, 'invalid'));
+          return;
+        }
         // A connection step that cannot be built (e.g. no key to install) refuses the PD.
-        this.step(pd, { kind: 'refused', reason: (error as Error).message });
+        this.step(pd, { kind: 'refused', reason: why });
         return;
       }
     } else {
@@ -221,18 +246,19 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     const inFlight = pd.inFlight;
     inFlight.attempts++;
     pd.counters.commands++;
+    const gate = inFlight.job?.gate;
     const result = await this.options.line.exchange({
       bytes: inFlight.bytes,
       collector: new OsdpReplyCollector(pd.link.config.address, pd.link.sequence),
       replyTimeoutMs: this.timing.replyTimeoutMs,
+      ...(gate?.pending ? { commit: () => gate.onWire() } : {}),
     });
     this.handle(pd, result);
   }
 
   /** A queued command when online, the next connection step otherwise, or a POLL. */
-  private nextCommand(pd: Pd): NonNullable<Pd['inFlight']> {
+  private nextCommand(pd: Pd, job: Job | undefined): NonNullable<Pd['inFlight']> {
     const link = pd.link;
-    const job = pd.online ? pd.queue.shift() : undefined;
     if (!pd.online && link.phase === 'reset') pd.lastTryAt = this.clock.now();
     const connection = pd.online ? undefined : link.connectionCommand();
     const command: OsdpCommand = job?.command ?? connection?.command ?? { type: 'POLL' };
@@ -249,6 +275,15 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     const inFlight = pd.inFlight;
     if (!inFlight) return;
     if (result.status === 'line-down' || result.status === 'sent') return;
+    if (result.status === 'withdrawn') {
+      // The PD discarded the spoiled packet: the command never happened, so its sequence number
+      // is used again (and the MAC chain never moved: it follows the PD's replies).
+      pd.counters.withdrawn++;
+      pd.inFlight = undefined;
+      pd.link.withdraw();
+      inFlight.job?.reject(new OsdpCommandError('withdrawn: its commit refused', 'withdrawn'));
+      return;
+    }
     if (result.status === 'timeout' || result.reply.kind === 'corrupt') {
       if (result.status === 'timeout') pd.counters.timeouts++;
       else pd.counters.corrupt++;
@@ -416,8 +451,11 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
 
   private failJobs(pd: Pd, reason: 'offline' | 'stopped', message: string): void {
     const inFlightJob = pd.inFlight?.job;
-    if (inFlightJob) inFlightJob.reject(new OsdpCommandError(message, reason));
-    for (const job of pd.queue.splice(0)) job.reject(new OsdpCommandError(message, reason));
+    const jobs = inFlightJob ? [inFlightJob, ...pd.queue.splice(0)] : pd.queue.splice(0);
+    for (const job of jobs) {
+      job.gate?.abandon();
+      job.reject(new OsdpCommandError(message, reason));
+    }
   }
 
   private describe(pd: Pd): PdStatus {

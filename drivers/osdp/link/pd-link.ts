@@ -89,6 +89,7 @@ export class PdLink {
   private rekeying = false;
   private scrypt: ConnectionCommand | undefined;
   private lastCommandCode = 0;
+  private beforeTake: { sequence: Sequence; code: number } = { sequence: 0, code: 0 };
 
   constructor(readonly config: PdConfig) {
     this.channel = new SecureChannel({
@@ -122,10 +123,20 @@ export class PdLink {
 
   /** The sequence number for the next new command (a retry re-sends the old bytes instead). */
   takeSequence(code: number): Sequence {
+    this.beforeTake = { sequence: this.sequence, code: this.lastCommandCode };
     this.sequence = this.phase === 'reset' ? 0 : nextSequence(this.sequence);
     if (this.phase === 'reset') this.phase = 'identify';
     this.lastCommandCode = code;
     return this.sequence;
+  }
+
+  /**
+   * The command just numbered never reached the PD whole (a withdrawn commit-gated command,
+   * sent only while online): the next command takes its sequence number again.
+   */
+  withdraw(): void {
+    this.sequence = this.beforeTake.sequence;
+    this.lastCommandCode = this.beforeTake.code;
   }
 
   /** The command for the current connection phase; undefined once online (then POLL or queued). */

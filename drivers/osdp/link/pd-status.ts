@@ -19,6 +19,8 @@ export interface PdCounters {
   offlineTransitions: number;
   /** Reports (a card read, …) fetched by retrying a POLL left unanswered when the PD went offline. */
   recoveredReports: number;
+  /** Commit-gated commands whose commit refused while they were on the wire, spoiled and not retried. */
+  withdrawn: number;
 }
 
 export interface PdStatus {
@@ -58,7 +60,7 @@ export interface ControlPanelEvents {
 export class OsdpCommandError extends Error {
   constructor(
     message: string,
-    readonly reason: 'offline' | 'nak' | 'no-reply' | 'stopped',
+    readonly reason: 'offline' | 'nak' | 'no-reply' | 'stopped' | 'withdrawn' | 'invalid',
     readonly nakCode?: number,
   ) {
     super(message);
@@ -79,5 +81,6 @@ export function zeroCounters(): PdCounters {
     secureFailures: 0,
     offlineTransitions: 0,
     recoveredReports: 0,
+    withdrawn: 0,
   };
 }
