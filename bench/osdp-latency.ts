@@ -14,9 +14,12 @@
  * Each read is split into:
  * - poll wait: from the card being presented to the start of the POLL that collected it;
  * - wire: that POLL, the PD's turnaround, the RAW reply and the OUT command on the line;
- * - CP: from the last byte of RAW to the OUT handed to the OS, which includes the mandatory
- *   idle gap of two characters; "gateway-added" is CP time beyond that gap (decision, journal
- *   fsync, scheduling).
+ * - CP: from the last byte of RAW to the moment the OUT, sent at once, would have ended as it
+ *   did, less its wire time, which includes the mandatory idle gap of two characters.
+ *   "gateway-added" is CP time beyond that gap. The OUT goes commit-gated (HalfDuplexLine):
+ *   all but its last byte is handed to the OS, the decision is made and journaled meanwhile,
+ *   then the last byte; so gateway-added is the time to the OUT's first byte beyond the gap
+ *   plus however long the last byte was held past the end of the others on the wire.
  * and compared with the limit computed from the frame sizes: a full polling round of the four
  * PDs (the card arrived just after its PD's POLL), the POLL/RAW exchange and the OUT command.
  *
@@ -27,6 +30,7 @@
  * Run: npm run bench:osdp -- [--reads 1000] [--baud 9600] [--secure required|off]
  *        [--data-dir <folder>]   where the journal lives (default: under the OS temp folder);
  *                                a RAM disk (/dev/shm) shows the gateway's part without the flush
+ *        [--gated on|off]        osdp.gatedUnlock (default on); off: decide, journal, then send
  */
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,11 +60,13 @@ const { values } = parseArgs({
     baud: { type: 'string', default: '9600' },
     secure: { type: 'string', default: 'required' },
     'data-dir': { type: 'string' },
+    gated: { type: 'string', default: 'on' },
   },
 });
 const READS = Number(values.reads);
 const BAUD = Number(values.baud);
 const SECURE = values.secure === 'off' ? 'off' : 'required';
+const GATED = values.gated !== 'off';
 const TURNAROUND_MS = 1;
 const IDLE_GAP_MS = wireTimeMs(2, BAUD);
 const LANES = ['north-ped-in', 'north-ped-out', 'east-ped-in', 'east-ped-out'];
@@ -68,9 +74,12 @@ const ADDRESSES = [1, 2, 3, 4];
 const now = systemClock.now;
 const cuidOf = (address: number) => Buffer.from([0xc0, 0xff, 0xee, 0, 0, 0, 0, address]);
 
-/** Records every write the CP makes (when, how long, to which PD) and when bytes arrived. */
+/**
+ * Records every write the CP makes (when, how long, to which PD; a last byte held back by the
+ * commit gate is a write of its own) and when bytes arrived.
+ */
 class RecordingTransport implements ByteTransport {
-  readonly writes: { at: number; length: number; address: number }[] = [];
+  readonly writes: { at: number; length: number; address: number; handOff: boolean }[] = [];
   readonly arrivals: number[] = [];
   constructor(private readonly inner: ByteTransport) {}
   get name() {
@@ -95,9 +104,17 @@ class RecordingTransport implements ByteTransport {
     this.inner.onClose(l);
   }
   write(bytes: Buffer) {
-    const som = bytes.indexOf(0x53);
-    this.writes.push({ at: now(), length: bytes.length, address: (bytes[som + 1] ?? 0) & 0x7f });
+    this.record(bytes, false);
     return this.inner.write(bytes);
+  }
+  handOff(bytes: Buffer) {
+    this.record(bytes, true);
+    return this.inner.handOff ? this.inner.handOff(bytes) : this.inner.write(bytes);
+  }
+  private record(bytes: Buffer, handOff: boolean) {
+    const som = bytes.indexOf(0x53);
+    const address = som < 0 ? -1 : (bytes[som + 1] ?? 0) & 0x7f;
+    this.writes.push({ at: now(), length: bytes.length, address, handOff });
   }
 }
 
@@ -115,13 +132,18 @@ function waitFor(what: string, condition: () => boolean, ms = 20_000): Promise<v
 
 const stats = (values: number[]) => distribution(values);
 
-function splitCp(decision: { from: number; to: number } | undefined, rawAtCp: number, outAt: number) {
-  if (!decision) throw new Error('no decision between the RAW and the OUT');
-  return {
-    beforeDecision: decision.from - rawAtCp,
-    decision: decision.to - decision.from,
-    afterDecision: outAt - decision.to,
-  };
+/**
+ * The OUT as the line carried it: its first write (all but the last byte when commit-gated),
+ * the held-back last byte if any, and when its last byte left the modelled wire.
+ */
+function outOnWire(writes: RecordingTransport['writes'], address: number, after: number) {
+  const index = writes.findIndex((w) => w.address === address && w.at > after);
+  const head = writes[index];
+  if (!head) return undefined;
+  const last = head.handOff ? writes[index + 1] : undefined;
+  const length = head.length + (last?.length ?? 0);
+  const endsAt = Math.max(head.at + wireTimeMs(length, BAUD), last ? last.at + wireTimeMs(1, BAUD) : 0);
+  return { head, last, length, endsAt };
 }
 
 async function main(): Promise<void> {
@@ -165,6 +187,7 @@ gates:
       - { id: east-ped-out, name: { zh: 出, en: Out }, kind: pedestrian, direction: out }
 lines: [{ id: bus, path: ${pair.a}, baud: ${BAUD} }]
 osdp:
+  gatedUnlock: ${GATED}
   devices:
 ${devices.join('\n')}
 `,
@@ -229,11 +252,17 @@ ${devices.join('\n')}
     cp: number;
     /** GC pause time inside the CP time. */
     gc: number;
-    /** CP time before the decision (parse, unseal, adapter), the decision, and after it (OUT, gap). */
-    beforeDecision: number;
+    /**
+     * CP time to the OUT's first byte handed to the OS (parse, unseal, preview, seal, idle gap),
+     * the decision (decide, durable append, fold) made while the OUT is on the wire, and how
+     * long its last byte ended after the others would have.
+     */
+    toFirstByte: number;
     decision: number;
-    afterDecision: number;
+    lastByteHeld: number;
     simLate: number;
+    /** The simulator's unlock (its output on) after the OUT's modelled end on the CP's side. */
+    unlockAfterModel: number;
     limit: number;
   }[] = [];
   const started = now();
@@ -269,12 +298,16 @@ ${devices.join('\n')}
     const rawStart = r.startedAt - sim.offsetMs;
     const rawEnd = r.finishedAt - sim.offsetMs;
     const poll = [...writes].reverse().find((w) => w.address === address && w.at < rawStart);
-    const out = writes.find((w) => w.address === address && w.at > rawEnd - 1);
+    const out = outOnWire(writes, address, rawEnd - 1);
     if (!poll || !out) throw new Error(`read ${i}: POLL or OUT not found in the CP's writes`);
     // The RAW was complete at the CP when its last chunk arrived: the last arrival before the OUT.
-    const rawAtCp = arrivals.filter((a) => a < out.at).at(-1) ?? rawEnd;
+    const rawAtCp = arrivals.filter((a) => a < out.head.at).at(-1) ?? rawEnd;
     const pollWire = wireTimeMs(poll.length, BAUD);
     const outWire = wireTimeMs(out.length, BAUD);
+    // As if the whole OUT had been handed over at once, to end when it did.
+    const outAt = out.endsAt - outWire;
+    const decision = decisions.find((d) => d.from >= rawAtCp && d.from <= (out.last ?? out.head).at);
+    if (!decision) throw new Error(`read ${i}: no decision between the RAW and the OUT's last byte`);
     const rawWire = r.finishedAt - r.startedAt;
     const ackLength = poll.length; // an ACK is the size of a POLL, both with and without the Secure Channel
     const exchange = pollWire + TURNAROUND_MS + wireTimeMs(ackLength, BAUD) + IDLE_GAP_MS;
@@ -282,14 +315,13 @@ ${devices.join('\n')}
       total: (unlockedAt as number) - (presentedAt as number),
       pollWait: Math.max(0, poll.at - t0),
       wire: pollWire + TURNAROUND_MS + rawWire + outWire,
-      cp: out.at - rawAtCp,
-      ...splitCp(
-        decisions.find((d) => d.from >= rawAtCp && d.to <= out.at),
-        rawAtCp,
-        out.at,
-      ),
-      gc: pauses.reduce((sum, p) => sum + Math.max(0, Math.min(p.to, out.at) - Math.max(p.from, rawAtCp)), 0),
+      cp: outAt - rawAtCp,
+      toFirstByte: out.head.at - rawAtCp,
+      decision: decision.to - decision.from,
+      lastByteHeld: Math.max(0, out.endsAt - (out.head.at + outWire)),
+      gc: pauses.reduce((sum, p) => sum + Math.max(0, Math.min(p.to, outAt) - Math.max(p.from, rawAtCp)), 0),
       simLate: rawAtCp - rawEnd,
+      unlockAfterModel: (unlockedAt as number) - sim.offsetMs - out.endsAt,
       limit: ADDRESSES.length * exchange + pollWire + TURNAROUND_MS + rawWire + IDLE_GAP_MS + outWire,
     });
   }
@@ -319,6 +351,7 @@ ${devices.join('\n')}
         reads: READS,
         baud: BAUD,
         secure: SECURE,
+        gatedUnlock: GATED,
         journalFolder: dataDir,
         pds: ADDRESSES.length,
         clockOffsetMs: +sim.offsetMs.toFixed(3),
@@ -330,15 +363,16 @@ ${devices.join('\n')}
         cpMs: cp,
         gatewayAddedMs: added,
         cpMinMs: +Math.min(...rows.map((r) => r.cp)).toFixed(2),
-        cpBeforeDecisionMs: stats(rows.map((r) => r.beforeDecision)),
-        cpDecisionMs: stats(rows.map((r) => r.decision)),
-        cpAfterDecisionMs: stats(rows.map((r) => r.afterDecision)),
+        cpToFirstByteMs: stats(rows.map((r) => r.toFirstByte)),
+        decisionOnTheWireMs: stats(rows.map((r) => r.decision)),
+        lastByteHeldMs: stats(rows.map((r) => r.lastByteHeld)),
+        readsLastByteHeld: rows.filter((r) => r.lastByteHeld > 0).length,
         slowest: rows
           .map((r) => ({
             added: addedOf(r),
-            before: r.beforeDecision,
+            toFirstByte: r.toFirstByte,
             decision: r.decision,
-            after: r.afterDecision,
+            lastByteHeld: r.lastByteHeld,
             gc: r.gc,
           }))
           .sort((a, b) => b.added - a.added)
@@ -350,6 +384,7 @@ ${devices.join('\n')}
         readsAdded2msOrMore: rows.filter((r) => addedOf(r) >= 2).length,
         readsAdded2msOrMoreWithGc: rows.filter((r) => addedOf(r) >= 2 && r.gc > 0).length,
         rawArrivalAfterModelMs: stats(rows.map((r) => r.simLate)),
+        unlockAfterOutEndMs: stats(rows.map((r) => r.unlockAfterModel)),
         p99TotalOverLimit: +(total.p99 / limit).toFixed(2),
       },
       null,
@@ -358,7 +393,7 @@ ${devices.join('\n')}
   );
   // Targets of the OSDP issue (issue 3): p99 total ≤ 1.2 × the limit, gateway-added p99 ≤ 2 ms.
   const bench = 'osdp';
-  const note = `${READS} reads, ${ADDRESSES.length} PDs, ${BAUD} baud, Secure Channel ${SECURE}; journal in ${values['data-dir'] ?? tmpdir()}; limit ${limit.toFixed(1)} ms`;
+  const note = `${READS} reads, ${ADDRESSES.length} PDs, ${BAUD} baud, Secure Channel ${SECURE}, unlock ${GATED ? 'commit-gated' : 'after the journal'}; journal in ${values['data-dir'] ?? tmpdir()}; limit ${limit.toFixed(1)} ms`;
   reportFigure({ bench, figure: 'card-to-unlock p99', value: total.p99, unit: 'ms', note });
   const ratio = +(total.p99 / limit).toFixed(2);
   reportFigure({

@@ -111,6 +111,14 @@ export const osdpSchema = z.strictObject({
     .describe(
       'A PD silent this long is offline (alarm); libosdp waits about 8 s, a gate needs to know sooner.',
     ),
+  gatedUnlock: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Send a pass’s unlock (OUT) while its decision is journaled, holding back the last byte until the ' +
+        'journal has it: the PD acts on nothing before that, and the flush no longer delays the door. ' +
+        'Turn off for a PD that discards a packet whose last byte comes a moment after the rest.',
+    ),
   devices: z.array(osdpDeviceSchema).default([]).describe('OSDP readers and door modules.'),
 });
 

@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { Action, Decision, PresentedCredential } from '../../gateway/rules/types.js';
 import { type Clock, systemClock } from '../shared/clock.js';
-import type { ScanCredential, ScanCredentials } from '../shared/code-credentials.js';
+import type { ScanCredential } from '../shared/code-credentials.js';
 import type { LaneActuator, LanePort } from '../shared/lane-port.js';
-import { WrongCodeLimit, type WrongCodePolicy } from '../shared/wrong-code-limit.js';
+import { WrongCodeLimit } from '../shared/wrong-code-limit.js';
 import { cardCredential } from './card-credential.js';
+import { type OsdpDoorConfig, releaseCommand, restingOutput } from './door-config.js';
+import { DoorContact } from './door-contact.js';
 import type { OsdpControlPanel, PdStatus } from './link/control-panel.js';
-import { LED_COLOR, OUT_CONTROL } from './messages/codes.js';
+import { LED_COLOR } from './messages/codes.js';
 import type { OsdpCommand } from './messages/commands.js';
 import type { OsdpReply } from './messages/replies.js';
 import {
@@ -18,46 +20,7 @@ import {
   NO_ANNUNCIATORS,
 } from './reader-indications.js';
 
-export type LockKind = 'fail-secure' | 'fail-safe';
-
-export interface OsdpDoorConfig {
-  /** Device id from the configuration: names the device in the journal and on the dashboard. */
-  deviceId: string;
-  laneId: string;
-  address: number;
-  /** Reader number on the PD whose cards and PINs belong to this lane; absent: no reader. */
-  reader?: number;
-  /**
-   * The site's pass layer (gateway/passes): a code typed at the keypad is checked as a scanned
-   * one is, so `passes.unsigned: refuse` covers keypads too. Absent: presented as a plain `qr`.
-   */
-  codes?: ScanCredentials;
-  /** The keypad's wrong-code limit (default DEFAULT_WRONG_CODE_POLICY). */
-  wrongCodes?: WrongCodePolicy;
-  /** A keypad lock still running when the gateway started (its KEYPAD_LOCKED alarm): epoch ms. */
-  keypadLockedUntil?: number;
-  door?: {
-    /** Output that drives the lock relay. */
-    output: number;
-    /**
-     * fail-secure (electric strike): energised = released, stays locked without power.
-     * fail-safe (magnetic lock): energised = locked, releases without power (fire codes).
-     */
-    lock: LockKind;
-    contactInput?: number;
-    /** Request-to-exit button. */
-    rexInput?: number;
-    /** Fire-alarm panel contact: active releases every lock and raises every barrier. */
-    fireInput?: number;
-    /** How long the door may stay open after its release before DOOR_HELD_OPEN. */
-    heldOpenMs: number;
-    /** How long the exit button releases the lock. */
-    rexReleaseMs: number;
-  };
-}
-
-/** Tolerance for a contact that reports open just after the release ends (relay and hinge lag). */
-const FORCED_GRACE_MS = 1000;
+export type { LockKind, OsdpDoorConfig } from './door-config.js';
 
 /**
  * The lane-facing side of one OSDP PD: cards and PINs become pass requests, decisions become
@@ -69,9 +32,7 @@ export class OsdpDoorAdapter implements LaneActuator {
   private readonly clock: Clock;
   private pin = '';
   private inputs: number[] = [];
-  private releasedUntil = 0;
-  private doorOpen = false;
-  private heldTimer: unknown;
+  private readonly contact: DoorContact | undefined;
   private lastStatus = { tamper: 0, power: 0 };
   private readonly wrongCodes: WrongCodeLimit;
   /** What the reader can show, from its PDCAP at the last connection. */
@@ -86,6 +47,16 @@ export class OsdpDoorAdapter implements LaneActuator {
   ) {
     this.clock = clock ?? systemClock;
     this.wrongCodes = new WrongCodeLimit(config.wrongCodes);
+    const door = config.door;
+    this.contact =
+      door &&
+      new DoorContact({
+        heldOpenMs: door.heldOpenMs,
+        clock: this.clock,
+        fireActive: () => this.port.fireActive(),
+        alarm: (code, detail) =>
+          this.alarm(code, code === 'DOOR_FORCED_OPEN' ? 'critical' : 'warning', detail),
+      });
     if (config.keypadLockedUntil !== undefined) this.wrongCodes.restoreLock(config.keypadLockedUntil);
   }
 
@@ -123,13 +94,13 @@ export class OsdpDoorAdapter implements LaneActuator {
   }
 
   stop(): void {
-    if (this.heldTimer !== undefined) this.clock.clearTimeout(this.heldTimer);
+    this.contact?.stop();
   }
 
   /** The site's fire alarm changed: release the lock for good, or secure it again. */
   setFire(active: boolean): void {
     if (!this.config.door) return;
-    this.command(this.restingOutput(active), 'fire');
+    this.command(restingOutput(this.config.door, active), 'fire');
   }
 
   private onOnline(status: PdStatus): void {
@@ -141,7 +112,7 @@ export class OsdpDoorAdapter implements LaneActuator {
       this.config.laneId,
     );
     if (!this.config.door) return;
-    this.command(this.restingOutput(this.port.fireActive()), 'resting state');
+    this.command(restingOutput(this.config.door, this.port.fireActive()), 'resting state');
     this.panel
       .send(this.config.address, { type: 'ISTAT' })
       .then((reply) => {
@@ -214,27 +185,70 @@ export class OsdpDoorAdapter implements LaneActuator {
       return;
     }
     if (read.note !== undefined) this.log.info({ pass: read.note }, 'keypad code checked');
-    const decision = this.decide(read.credential);
-    if (decision === undefined) return;
-    if (decision.allow) this.wrongCodes.accepted();
-    else if (isWrongCode(decision) && this.wrongCodes.refused(now)) {
-      const lockSeconds = Math.ceil((this.wrongCodes.until - now) / 1000);
-      this.alarm('KEYPAD_LOCKED', 'warning', { lockSeconds });
+    this.decide(read.credential, (decision) => {
+      if (decision.allow) this.wrongCodes.accepted();
+      else if (isWrongCode(decision) && this.wrongCodes.refused(now)) {
+        const lockSeconds = Math.ceil((this.wrongCodes.until - now) / 1000);
+        this.alarm('KEYPAD_LOCKED', 'warning', { lockSeconds });
+      }
+    });
+  }
+
+  /**
+   * Decides, journals and actuates a credential read here; `decided` gets the decision once it
+   * is journaled. A pass the preview says unlocks goes commit-gated: the OUT goes on the wire
+   * at once, the decision is made and journaled (`present`) while it does, and the OUT's last
+   * byte, without which the PD acts on nothing, follows only if that decision unlocks the same.
+   * The door still opens only on a durable decision, but the journal's flush overlaps the
+   * OUT's 31 ms on the wire at 9600 baud instead of delaying it. A decision that differs (the
+   * state changed in between) or cannot be journaled withdraws the OUT and is actuated as usual.
+   */
+  private decide(credential: PresentedCredential, decided?: (decision: Decision) => void): void {
+    const door = this.config.gatedUnlock === false ? undefined : this.config.door;
+    const unlockMs = door && this.previewUnlock(credential);
+    if (door === undefined || unlockMs === undefined) {
+      const decision = this.record(credential);
+      if (decision === undefined) return;
+      this.actuate(decision);
+      decided?.(decision);
+      return;
+    }
+    const commit = (onWire: boolean): boolean => {
+      const decision = this.record(credential);
+      if (decision === undefined) return false;
+      const same = onWire && unlockOf(decision) === unlockMs;
+      if (same) this.contact?.released(unlockMs);
+      this.actuate(decision, same);
+      decided?.(decision);
+      return same;
+    };
+    this.panel.send(this.config.address, releaseCommand(door, unlockMs), { commit }).catch((err: Error) => {
+      this.log.warn({ err, command: 'OUT', why: 'pass' }, 'command to the reader failed');
+    });
+  }
+
+  /** The unlock a pass would get now (LanePort.preview), or undefined: no unlock, or no preview. */
+  private previewUnlock(credential: PresentedCredential): number | undefined {
+    try {
+      const preview = this.port.preview?.(this.config.laneId, credential, this.config.deviceId);
+      return preview && unlockOf(preview);
+    } catch (err) {
+      // present() decides and reports as always; only the overlap is lost.
+      this.log.warn({ err }, 'pass could not be previewed; deciding before the unlock');
+      return undefined;
     }
   }
 
-  private decide(credential: PresentedCredential): Decision | undefined {
-    let decision: Decision;
+  /** The decision, journaled; undefined (and the person told to try again) if it could not be. */
+  private record(credential: PresentedCredential): Decision | undefined {
     try {
-      decision = this.port.present(this.config.laneId, credential, this.config.deviceId);
+      return this.port.present(this.config.laneId, credential, this.config.deviceId);
     } catch (err) {
-      // Not journaled, so not actuated: the person is told to try again.
+      // Not journaled, so not actuated.
       this.log.error({ err }, 'pass could not be recorded; nothing actuated');
       this.indicate(LED_COLOR.AMBER, 'long', 'TRY AGAIN');
       return undefined;
     }
-    this.actuate(decision);
-    return decision;
   }
 
   get deviceId(): string {
@@ -247,11 +261,11 @@ export class OsdpDoorAdapter implements LaneActuator {
    * the reason's text for a refusal. A pass shows no text: at 9600 baud a TEXT exchange is
    * ~50 ms of the bus, a fifth of a pass's, that the next person at another reader waits for.
    * Called for this PD's own reads and, through the gateway, for credentials other devices read
-   * at the lane.
+   * at the lane. `unlockSent`: the unlock already went out, commit-gated (`decide`).
    */
-  actuate(decision: Decision): void {
+  actuate(decision: Decision, unlockSent = false): void {
     for (const action of decision.actions)
-      if (action.type === 'unlock') this.release(action.durationMs, 'pass');
+      if (action.type === 'unlock' && !unlockSent) this.release(action.durationMs, 'pass');
     const indicate = decision.actions.find(
       (a): a is Extract<Action, { type: 'indicate' }> => a.type === 'indicate',
     );
@@ -261,21 +275,9 @@ export class OsdpDoorAdapter implements LaneActuator {
   }
 
   private release(durationMs: number, cause: string): void {
-    const door = this.config.door;
-    if (!door) return;
-    this.releasedUntil = Math.max(this.releasedUntil, this.clock.now() + durationMs);
-    const timer100ms = Math.max(1, Math.min(0xffff, Math.round(durationMs / 100)));
-    const control = door.lock === 'fail-secure' ? OUT_CONTROL.TEMP_ON : OUT_CONTROL.TEMP_OFF;
-    this.command({ type: 'OUT', outputs: [{ output: door.output, control, timer100ms }] }, cause);
-  }
-
-  /** The lock's state outside a timed release: secured, or released for good while the fire alarm lasts. */
-  private restingOutput(fire: boolean): OsdpCommand {
-    const door = this.config.door;
-    if (!door) throw new Error('no door on this device');
-    const energised = door.lock === 'fail-secure' ? fire : !fire;
-    const control = energised ? OUT_CONTROL.PERM_ON_ABORT_TIMED : OUT_CONTROL.PERM_OFF_ABORT_TIMED;
-    return { type: 'OUT', outputs: [{ output: door.output, control, timer100ms: 0 }] };
+    if (!this.config.door) return;
+    this.contact?.released(durationMs);
+    this.command(releaseCommand(this.config.door, durationMs), cause);
   }
 
   /** LED, buzzer and text on this PD's reader, each only where it has one. */
@@ -296,7 +298,7 @@ export class OsdpDoorAdapter implements LaneActuator {
     this.inputs = inputs;
     if (!door) return;
     if (initial) {
-      if (door.contactInput !== undefined) this.doorOpen = inputs[door.contactInput] === 1;
+      if (door.contactInput !== undefined) this.contact?.found(inputs[door.contactInput] === 1);
       if (door.fireInput !== undefined && inputs[door.fireInput] === 1)
         this.port.fire(true, this.config.deviceId);
       return;
@@ -308,28 +310,7 @@ export class OsdpDoorAdapter implements LaneActuator {
       this.log.info('exit button pressed');
       this.release(door.rexReleaseMs, 'exit button');
     }
-    if (changed(door.contactInput)) this.onContact(inputs[door.contactInput as number] === 1);
-  }
-
-  private onContact(open: boolean): void {
-    const door = this.config.door;
-    if (!door || open === this.doorOpen) return;
-    this.doorOpen = open;
-    if (this.heldTimer !== undefined) this.clock.clearTimeout(this.heldTimer);
-    this.heldTimer = undefined;
-    if (!open) return;
-    const now = this.clock.now();
-    const released = this.port.fireActive() || now <= this.releasedUntil + FORCED_GRACE_MS;
-    if (!released) {
-      this.alarm('DOOR_FORCED_OPEN', 'critical', {});
-      return;
-    }
-    const deadline = Math.max(now, this.releasedUntil) + door.heldOpenMs;
-    this.heldTimer = this.clock.setTimeout(() => {
-      this.heldTimer = undefined;
-      if (this.doorOpen && !this.port.fireActive())
-        this.alarm('DOOR_HELD_OPEN', 'warning', { heldMs: door.heldOpenMs });
-    }, deadline - now);
+    if (changed(door.contactInput)) this.contact?.changed(inputs[door.contactInput as number] === 1);
   }
 
   private onLocalStatus(tamper: number, power: number): void {
@@ -355,6 +336,12 @@ export class OsdpDoorAdapter implements LaneActuator {
 
 /** Refusals that say the code itself is wrong (a guess), not that its holder may not pass now. */
 const WRONG_CODE_REASONS: ReadonlySet<string> = new Set(['UNKNOWN_CREDENTIAL', 'INVALID_SIGNATURE']);
+
+/** How long the decision unlocks the lane's door, if it does. */
+function unlockOf(decision: Decision): number | undefined {
+  const unlock = decision.actions.find((a): a is Extract<Action, { type: 'unlock' }> => a.type === 'unlock');
+  return unlock?.durationMs;
+}
 
 function isWrongCode(decision: Decision): boolean {
   return decision.reasons.some((r) => r.effect === 'deny' && WRONG_CODE_REASONS.has(r.code));

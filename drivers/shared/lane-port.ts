@@ -21,6 +21,13 @@ export interface LanePort {
    * journal cannot take the decision, and then nothing may be actuated.
    */
   present(laneId: string, credential: PresentedCredential, source: string): Decision;
+  /**
+   * What `present` would decide now, recording nothing: lets a device start an actuation that
+   * it completes only after `present` has journaled the same decision (an OSDP unlock whose
+   * command is on the wire while the decision is made durable). Undefined where nothing is
+   * decided (a patrol station); absent on ports that cannot preview.
+   */
+  preview?(laneId: string, credential: PresentedCredential, source: string): Decision | undefined;
   alarm(alarm: DeviceAlarm): void;
   /** The device's link state changed (online, offline, or reachable but unusable). */
   deviceState(

@@ -4,7 +4,7 @@ import type { JournalEntry } from '../journal/events.js';
 import type { AppendItem } from '../journal/journal.js';
 import { normaliseCredentialValue } from '../registry/credential-value.js';
 import { decide } from '../rules/decide.js';
-import type { PassRequest, TemperatureReading } from '../rules/types.js';
+import type { Decision, PassRequest, TemperatureReading } from '../rules/types.js';
 import { shiftAt } from '../util/site-time.js';
 import type { CheckpointOptions, IncomingRequest, Passed, StartResult } from './checkpoint-types.js';
 import {
@@ -198,27 +198,8 @@ export class Checkpoint {
    * values are brought to the registry's normal form here, whatever device read them.
    */
   present(incoming: IncomingRequest): Passed {
-    const ref = this.laneRef(incoming.laneId);
-    // Decide on everything journaled, whoever appended it: the handheld re-measure an operator
-    // entered at the CLI a moment ago must count (an empty read when nothing is new).
-    this.catchUp();
-    const at = incoming.at ?? this.options.now();
-    const request: PassRequest = {
-      ...incoming,
-      at,
-      shift: incoming.shift ?? shiftAt(at, this.options.timezone),
-    };
-    const c = incoming.credential;
-    if (c !== undefined) request.credential = { ...c, value: normaliseCredentialValue(c.kind, c.value) };
-    this.state.journalUnavailable = !this.options.dryRun && this.held.refusing();
-    const started = performance.now();
-    const decision = decide(
-      this.options.policy(this.state.mode),
-      this.options.registry(),
-      this.state.contextFor(ref),
-      request,
-    );
-    const latencyUs = Math.round((performance.now() - started) * 10_000) / 10;
+    const { ref, request, decision, latencyUs } = this.judge(incoming);
+    const at = request.at;
     const guards = this.options.onDuty?.();
     const payload = {
       gateId: ref.gate.id,
@@ -237,6 +218,41 @@ export class Checkpoint {
     const force = grant === 'FIRE_RELEASE' || grant === 'EMERGENCY_OVERRIDE';
     const { entry, held } = this.write('decision', at, payload, force);
     return { decision, entry, journal: this.options.dryRun ? 'unrecorded' : held ? 'held' : 'appended' };
+  }
+
+  /**
+   * What `present` would decide now, with nothing journaled and the state unchanged. For an
+   * actuation that starts before the decision is durable and completes only once `present` has
+   * journaled the same decision (the OSDP unlock: drivers/osdp/commit-gated-unlock.ts).
+   */
+  preview(incoming: IncomingRequest): Decision {
+    return this.judge(incoming).decision;
+  }
+
+  /** Decides on everything journaled, whoever appended it; records nothing. */
+  private judge(incoming: IncomingRequest) {
+    const ref = this.laneRef(incoming.laneId);
+    // The handheld re-measure an operator entered at the CLI a moment ago must count (an empty
+    // read when nothing is new).
+    this.catchUp();
+    const at = incoming.at ?? this.options.now();
+    const request: PassRequest = {
+      ...incoming,
+      at,
+      shift: incoming.shift ?? shiftAt(at, this.options.timezone),
+    };
+    const c = incoming.credential;
+    if (c !== undefined) request.credential = { ...c, value: normaliseCredentialValue(c.kind, c.value) };
+    this.state.journalUnavailable = !this.options.dryRun && this.held.refusing();
+    const started = performance.now();
+    const decision = decide(
+      this.options.policy(this.state.mode),
+      this.options.registry(),
+      this.state.contextFor(ref),
+      request,
+    );
+    const latencyUs = Math.round((performance.now() - started) * 10_000) / 10;
+    return { ref, request, decision, latencyUs };
   }
 
   /**

@@ -52,6 +52,7 @@ export function buildOsdp(context: DeviceContext): DeviceModule[] {
       const config = {
         ...doorConfig(d),
         codes,
+        gatedUnlock: osdp.gatedUnlock,
         ...(lockedUntil === undefined ? {} : { keypadLockedUntil: lockedUntil }),
       };
       return new OsdpDoorAdapter(config, panel, port, childLogger(log, `osdp:${d.id}`));

@@ -54,6 +54,11 @@ export class SiteLanePort implements LanePort, ReadingPort {
     return decision;
   }
 
+  preview(laneId: string, credential: PresentedCredential): Decision | undefined {
+    if (this.stations.has(laneId)) return undefined;
+    return this.site.checkpoint.preview({ laneId, credential });
+  }
+
   reading(laneId: string, reading: TemperatureReading, source: string): TemperatureReading {
     return this.site.checkpoint.reading(laneId, reading, source).payload.reading;
   }

@@ -40,9 +40,17 @@ class RecordingPort implements LanePort {
   readonly fires: boolean[] = [];
   fire_ = false;
   decide: (c: PresentedCredential) => Decision = () => DENY;
+  /** What preview() says; by default what present() will decide. */
+  previewDecide: ((c: PresentedCredential) => Decision) | undefined;
+  /** Runs inside present(), before it decides: where a test looks at the line mid-commit. */
+  onPresent: (() => void) | undefined;
   present(_lane: string, credential: PresentedCredential): Decision {
+    this.onPresent?.();
     this.presented.push(credential);
     return this.decide(credential);
+  }
+  preview(_lane: string, credential: PresentedCredential): Decision {
+    return (this.previewDecide ?? this.decide)(credential);
   }
   alarm(alarm: DeviceAlarm): void {
     this.alarms.push(alarm);
@@ -70,7 +78,7 @@ async function rig(
   lock: LockKind = 'fail-secure',
   heldOpenMs = 300,
   model: PdModelOptions = {},
-  extra: Pick<OsdpDoorConfig, 'codes' | 'wrongCodes' | 'keypadLockedUntil'> = {},
+  extra: Pick<OsdpDoorConfig, 'codes' | 'wrongCodes' | 'keypadLockedUntil' | 'gatedUnlock'> = {},
 ) {
   const bus = new MemoryBus();
   const pd = new SimulatedPd({ address: 5, model: { door: true, ...model } });
@@ -120,7 +128,7 @@ async function rig(
     () => port.states.includes('online') && outs.length >= 1,
   );
   await pause(30);
-  return { pd, sim, panel, port, adapter, leds, texts, beeps, commands };
+  return { bus, pd, sim, panel, port, adapter, leds, texts, beeps, commands };
 }
 
 describe('OsdpDoorAdapter', () => {
@@ -135,6 +143,82 @@ describe('OsdpDoorAdapter', () => {
     await waitFor('the strike locked again after the pulse', () => r.pd.model.outputs()[0] === false);
     // A pass shows no text: the bus time goes to the next person.
     expect(r.commands).not.toContain('TEXT');
+  });
+
+  it('sends the unlock before the pass is journaled, and its last byte only after: the PD acts then', async () => {
+    const r = await rig('fail-secure');
+    r.port.decide = () => ALLOW;
+    const outsBefore = r.commands.filter((c) => c === 'OUT').length;
+    let seen: { cpBytes: string; pdOuts: number } | undefined;
+    r.port.onPresent = () => {
+      const last = r.bus.writes.filter((w) => w.from === 'cp').at(-1);
+      seen = {
+        cpBytes: last?.bytes.toString('hex') ?? '',
+        pdOuts: r.commands.filter((c) => c === 'OUT').length,
+      };
+    };
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
+    await waitFor('the strike released', () => r.pd.model.outputs()[0] === true);
+    const writes = r.bus.writes.filter((w) => w.from === 'cp').map((w) => w.bytes);
+    // The OUT went as two writes: all but its last byte, then (after present) the last byte.
+    const lastByte = writes.findIndex((w, i) => w.length === 1 && (writes[i - 1]?.length ?? 0) > 1);
+    expect(lastByte).toBeGreaterThan(0);
+    const head = writes[lastByte - 1] as Buffer;
+    expect(seen?.cpBytes).toBe(head.toString('hex'));
+    expect(seen?.pdOuts).toBe(outsBefore);
+    expect(r.port.presented).toHaveLength(1);
+    expect(r.panel.status(5).counters.withdrawn).toBe(0);
+    await waitFor('green and a short beep', () => r.leds.includes(LED_COLOR.GREEN) && r.beeps.includes(1));
+  });
+
+  it('withdraws the unlock when the pass is decided otherwise than previewed: the PD discards it', async () => {
+    const r = await rig('fail-secure');
+    r.port.previewDecide = () => ALLOW;
+    r.port.decide = () => DENY;
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
+    await waitFor(
+      'red with the reason',
+      () => r.leds.includes(LED_COLOR.RED) && r.texts.includes('UNKNOWN CREDENTIAL'),
+    );
+    expect(r.pd.model.outputs()[0]).toBe(false);
+    expect(r.commands.filter((c) => c === 'OUT')).toHaveLength(1); // the resting state only
+    const status = r.panel.status(5);
+    expect(status.counters.withdrawn).toBe(1);
+    expect(status.online).toBe(true);
+    // The withdrawn command's sequence number went to the next command: the PD never lost step.
+    r.port.previewDecide = undefined;
+    r.port.decide = () => ALLOW;
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
+    await waitFor('the strike released', () => r.pd.model.outputs()[0] === true);
+    expect(r.panel.status(5).counters.offlineTransitions).toBe(0);
+    expect(r.panel.status(5).counters.naks).toBe(0);
+  });
+
+  it('withdraws the unlock when the pass cannot be journaled: nothing opens, the person tries again', async () => {
+    const r = await rig('fail-secure');
+    r.port.decide = () => {
+      throw new Error('journal cannot take appends (SQLITE_FULL)');
+    };
+    r.port.previewDecide = () => ALLOW;
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
+    await waitFor(
+      'amber, try again',
+      () => r.leds.includes(LED_COLOR.AMBER) && r.texts.includes('TRY AGAIN'),
+    );
+    await pause(50);
+    expect(r.pd.model.outputs()[0]).toBe(false);
+    expect(r.panel.status(5).counters.withdrawn).toBe(1);
+  });
+
+  it('with gatedUnlock off, decides first and then sends the unlock whole', async () => {
+    const r = await rig('fail-secure', 300, {}, { gatedUnlock: false });
+    r.port.decide = () => ALLOW;
+    const writesBefore = r.bus.writes.length;
+    r.pd.model.presentCard({ format: 'wiegand26', facility: 12, card: 345 });
+    await waitFor('the strike released', () => r.pd.model.outputs()[0] === true);
+    expect(r.bus.writes.slice(writesBefore).filter((w) => w.from === 'cp' && w.bytes.length === 1)).toEqual(
+      [],
+    );
   });
 
   it('acts on a decision for a credential another device read at the lane (e.g. an ID card)', async () => {
