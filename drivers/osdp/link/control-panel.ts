@@ -5,19 +5,14 @@ import { encodeFrame } from '../framing/codec.js';
 import type { OsdpFrame } from '../framing/frame.js';
 import { encodeCommand, type OsdpCommand } from '../messages/commands.js';
 import { decodeReply, type OsdpReply } from '../messages/replies.js';
-import { type Commit, CommitGate } from './commit-gate.js';
-import { type LinkStep, type PdConfig, PdLink } from './pd-link.js';
-import {
-  type ControlPanelEvents,
-  OsdpCommandError,
-  type PdCounters,
-  type PdStatus,
-  type ReportTiming,
-  zeroCounters,
-} from './pd-status.js';
+import { CommitGate } from './commit-gate.js';
+import { describePd, type Job, newPd, type Pd, type SendOptions } from './panel-pd.js';
+import type { LinkStep, PdConfig } from './pd-link.js';
+import { type ControlPanelEvents, OsdpCommandError, type PdStatus, type ReportTiming } from './pd-status.js';
 import { type CollectedReply, OsdpReplyCollector } from './reply-collector.js';
 import { DEFAULT_OSDP_TIMING, type OsdpTiming } from './timing.js';
 
+export type { SendOptions } from './panel-pd.js';
 export {
   type ControlPanelEvents,
   OsdpCommandError,
@@ -25,42 +20,6 @@ export {
   type PdStatus,
   type ReportTiming,
 } from './pd-status.js';
-
-interface Job {
-  command: OsdpCommand;
-  resolve: (reply: OsdpReply) => void;
-  reject: (error: OsdpCommandError) => void;
-  gate?: CommitGate;
-}
-
-export interface SendOptions {
-  /**
-   * Sends the command commit-gated (commit-gate.ts): on the wire at once, its last byte only
-   * once `commit(true)` returned true. Such a command goes before every other one on the line.
-   */
-  commit?: Commit;
-}
-
-interface Pd {
-  link: PdLink;
-  online: boolean;
-  refused: boolean;
-  queue: Job[];
-  /** The command on the wire, kept byte-exact so a retry is identical (and the MAC chain intact). */
-  inFlight?: { bytes: Buffer; command: OsdpCommand; attempts: number; job?: Job };
-  lastReplyAt: number;
-  lastTryAt: number;
-  nextPollAt: number;
-  /** The PD answered BUSY: nothing is sent to it before this time. */
-  busyUntil: number;
-  /**
-   * Offline with a POLL unanswered: that POLL is retried, byte-identical, until this time, and
-   * only then is the PD reset (timing.lostPollRetryMs says why).
-   */
-  retryLostPollUntil?: number;
-  lastRoundTripMs?: number;
-  counters: PdCounters;
-}
 
 export interface ControlPanelOptions {
   line: HalfDuplexLine;
@@ -97,17 +56,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
         throw new RangeError(`PD address ${config.address} is out of range 0–126 or used twice on this line`);
       }
       seen.add(config.address);
-      return {
-        link: new PdLink({ ...config }),
-        online: false,
-        refused: false,
-        queue: [],
-        lastReplyAt: 0,
-        lastTryAt: Number.NEGATIVE_INFINITY,
-        nextPollAt: 0,
-        busyUntil: 0,
-        counters: zeroCounters(),
-      };
+      return newPd(config);
     });
     options.line.onState((state) => {
       if (state === 'down') for (const pd of this.pds) this.goOffline(pd, 'line down', 'retry-poll');
@@ -129,11 +78,11 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
   }
 
   status(address: number): PdStatus {
-    return this.describe(this.pd(address));
+    return describePd(this.pd(address));
   }
 
   statuses(): PdStatus[] {
-    return this.pds.map((pd) => this.describe(pd));
+    return this.pds.map((pd) => describePd(pd));
   }
 
   /**
@@ -358,7 +307,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
       return;
     }
     pd.online = true;
-    this.emit('online', this.describe(pd));
+    this.emit('online', describePd(pd));
     if (reply.type === 'ACK') return;
     pd.counters.recoveredReports++;
     this.emit('report', pd.link.config.address, reply, timing);
@@ -370,7 +319,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
         pd.nextPollAt = this.clock.now();
         return;
       case 'key-installed':
-        this.emit('keyInstalled', this.describe(pd));
+        this.emit('keyInstalled', describePd(pd));
         pd.nextPollAt = this.clock.now();
         return;
       case 'online':
@@ -378,7 +327,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
         pd.refused = false;
         // The first POLL at once: a card presented while the reader was connecting is waiting.
         pd.nextPollAt = this.clock.now();
-        this.emit('online', this.describe(pd));
+        this.emit('online', describePd(pd));
         return;
       case 'reset':
         pd.link.reset();
@@ -388,7 +337,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
         pd.link.reset();
         if (!pd.refused) {
           pd.refused = true;
-          this.emit('refused', this.describe(pd), step.reason);
+          this.emit('refused', describePd(pd), step.reason);
         }
         return;
     }
@@ -446,7 +395,7 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
     if (!pd.online) return;
     pd.online = false;
     pd.counters.offlineTransitions++;
-    this.emit('offline', this.describe(pd), reason);
+    this.emit('offline', describePd(pd), reason);
   }
 
   private failJobs(pd: Pd, reason: 'offline' | 'stopped', message: string): void {
@@ -456,21 +405,5 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
       job.gate?.abandon();
       job.reject(new OsdpCommandError(message, reason));
     }
-  }
-
-  private describe(pd: Pd): PdStatus {
-    const status: PdStatus = {
-      address: pd.link.config.address,
-      name: pd.link.config.name,
-      online: pd.online,
-      phase: pd.link.phase,
-      secure: pd.link.secureActive,
-      counters: { ...pd.counters },
-    };
-    if (pd.link.identity) status.identity = pd.link.identity;
-    if (pd.link.capabilities.length > 0) status.capabilities = [...pd.link.capabilities];
-    if (pd.lastReplyAt > 0) status.lastReplyAt = pd.lastReplyAt;
-    if (pd.lastRoundTripMs !== undefined) status.lastRoundTripMs = pd.lastRoundTripMs;
-    return status;
   }
 }
