@@ -1,6 +1,5 @@
 import { GatewardenError } from '../errors.js';
 import type { JournalEntry } from '../journal/events.js';
-import type { Journal } from '../journal/journal.js';
 import type { Site } from '../site.js';
 
 /** Alarms older than this are not "open" for the dashboard's list and the shift handover. */
@@ -24,11 +23,16 @@ export interface AlarmView {
  * entries (devices, overdue returns, telemetry …) and decisions whose actions raise one
  * (FEVER, QUARANTINED, TEMPERATURE_REMEASURE …). A decision with two alarm actions is one
  * alarm per code, acknowledged together (the ack names the entry).
+ *
+ * Read through `Site.entriesIn`: during a journal outage an acknowledgement held by the
+ * running gateway counts at once (the alarm leaves the open list; a second one is refused).
+ * An alarm raised during the outage is listed once it is journaled: until then it has no seq
+ * to acknowledge it by (the dashboard's outage banner counts the held entries).
  */
-export function alarmsSince(journal: Journal, since: number, until = Number.MAX_SAFE_INTEGER): AlarmView[] {
+export function alarmsSince(site: Site, since: number, until = Number.MAX_SAFE_INTEGER): AlarmView[] {
   const alarms: AlarmView[] = [];
   const acks = new Map<number, NonNullable<AlarmView['acknowledged']>>();
-  const entries = journal.iterateRange({
+  const entries = site.entriesIn({
     fromAt: since,
     toAt: until,
     types: ['alarm', 'alarm_ack', 'decision'],
@@ -37,7 +41,7 @@ export function alarmsSince(journal: Journal, since: number, until = Number.MAX_
     if (entry.type === 'alarm_ack') {
       const { alarmSeq, operator, note } = (entry as JournalEntry<'alarm_ack'>).payload;
       if (!acks.has(alarmSeq)) acks.set(alarmSeq, { by: operator, at: entry.at, ...(note ? { note } : {}) });
-    } else {
+    } else if (entry.seq > 0) {
       alarms.push(...alarmsOf(entry));
     }
   }
@@ -73,7 +77,7 @@ export function alarmsOf(entry: JournalEntry): AlarmView[] {
 
 /** Alarms of the last OPEN_ALARM_HOURS that nobody acknowledged, newest first. */
 export function openAlarms(site: Site): AlarmView[] {
-  return alarmsSince(site.journal, site.now() - OPEN_ALARM_HOURS * 3600_000).filter(
+  return alarmsSince(site, site.now() - OPEN_ALARM_HOURS * 3600_000).filter(
     (a) => a.acknowledged === undefined,
   );
 }
@@ -95,7 +99,7 @@ export function acknowledgeAlarm(
     throw new GatewardenError('REGISTRY_NOT_FOUND', `journal entry #${seq} is not an alarm`, {
       problems: [{ field, message: `no alarm with seq ${seq}` }],
     });
-  const earlier = alarmsSince(site.journal, entry.at).find((a) => a.seq === seq)?.acknowledged;
+  const earlier = alarmsSince(site, entry.at).find((a) => a.seq === seq)?.acknowledged;
   if (earlier !== undefined)
     throw new GatewardenError('REQUEST_INVALID', `alarm #${seq} was acknowledged by ${earlier.by}`, {
       problems: [{ field, message: `alarm ${seq} is already acknowledged` }],

@@ -304,6 +304,28 @@ describe('unattended checkpoint', () => {
     }
   });
 
+  it('on a full disk takes a held acknowledgement at once: the alarm leaves the open list, a second ack is refused', async () => {
+    gw.clock.now = DAY_START + 20 * MINUTE;
+    const alarm = watch(gw.site).check();
+    expect(alarm?.seq).toBeGreaterThan(0);
+    const { db, checkpoint } = gw.site;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
+    try {
+      for (let i = 0; checkpoint.journalStatus().held === 0 && i < 500; i++)
+        pass(gw.site, 'north-ped-in', 'A0000001');
+      const ack = await as('wang', 'POST', `/api/alarms/${alarm?.seq}/ack`, {});
+      expect([ack.statusCode, ack.json().seq]).toEqual([200, 0]); // held
+      const open = (await as('li', 'GET', '/api/alarms?open=true')).json().alarms as { seq: number }[];
+      expect(open.map((a) => a.seq)).not.toContain(alarm?.seq);
+      // The JOURNAL_UNAVAILABLE alarm is held too: listed once it is journaled (it has no seq yet).
+      expect(open.map((a) => a.seq)).not.toContain(0);
+      const again = await as('li', 'POST', `/api/alarms/${alarm?.seq}/ack`, {});
+      expect([again.statusCode, again.json().error]).toEqual([400, 'REQUEST_INVALID']);
+    } finally {
+      db.pragma('max_page_count = 1073741823');
+    }
+  });
+
   it('on a full disk holds a log-in, and past the bound answers 503 JOURNAL_UNAVAILABLE', async () => {
     const { db, checkpoint } = gw.site;
     // The database may not grow past its size now: SQLite's own "database or disk is full".

@@ -23,7 +23,7 @@ export function alarmRoutes(app: Api, { site }: ApiContext): void {
       },
     },
     async (request) => {
-      const alarms = alarmsSince(site.journal, site.now() - request.query.hours * 3600_000);
+      const alarms = alarmsSince(site, site.now() - request.query.hours * 3600_000);
       const open = request.query.open;
       return {
         alarms:
