@@ -19,9 +19,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const WRITER = join(import.meta.dirname, 'helpers/gated-out-writer.mjs');
 const BAUD = 9600;
 
-function runWriter(device: string, mode: 'die' | 'commit') {
+function runWriter(device: string, mode: 'die' | 'commit' | 'slow', baud = BAUD) {
   return new Promise<{ stdout: string; signal: NodeJS.Signals | null }>((done, fail) => {
-    const child = spawn(process.execPath, [WRITER, device, String(BAUD), mode], {
+    const child = spawn(process.execPath, [WRITER, device, String(baud), mode], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -45,14 +45,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function rig() {
+async function rig(baud = BAUD) {
   const dir = mkdtempSync(join(tmpdir(), 'gw-gated-'));
   const pair = await new PtyPair(dir).start();
   const pd = new SimulatedPd({ address: 1, model: { door: true } });
   const sim = new BusSimulator({
-    transport: new SerialTransport({ path: pair.b, baudRate: BAUD }),
+    transport: new SerialTransport({ path: pair.b, baudRate: baud }),
     pds: [pd],
-    baud: BAUD,
+    baud,
   });
   await sim.start();
   cleanups.push(async () => {
@@ -87,5 +87,16 @@ describe('commit-gated OSDP unlock over a pty', () => {
     expect(committed.stdout).toBe('committing\nsent\n');
     await waitFor('the strike released', () => pd.model.outputs()[0] === true, 2000);
     expect(sim.counters.commands).toBe(1);
+  });
+
+  it('drops an OUT whose last byte came after the inter-character timeout; the whole retry releases the strike', async () => {
+    // At 115200 baud the other bytes leave in ~1.5 ms; a 150-ms commit leaves the line quiet
+    // past the PD's 20 ms: the PD discards the partial packet and then the lone last byte.
+    const { pair, pd, sim } = await rig(115200);
+    const run = await runWriter(pair.a, 'slow', 115200);
+    expect(run.stdout).toBe('committing\nsent\nsent\n');
+    await waitFor('the strike released', () => pd.model.outputs()[0] === true, 2000);
+    expect(sim.counters.commands).toBe(1); // the retry only
+    expect(sim.counters.discardedBytes).toBeGreaterThan(0);
   });
 });
