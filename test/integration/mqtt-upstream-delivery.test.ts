@@ -145,8 +145,12 @@ describe('upstream bridge: the journal to a real Mosquitto', () => {
     await waitFor('every entry upstream', () => consumer.count === journal.journal.lastSeq(), 30_000);
     await waitFor('the cursor lag back to 0', () => b.status().journal.lag === 0);
     expectAllDelivered(journal, consumer);
-    // What arrived twice was re-sent from the cursor: at most the batch in flight.
-    expect(consumer.duplicates().length).toBeLessThanOrEqual(200);
+    // What arrived again was re-sent from the cursor: entries of the batch in flight only.
+    // Counted as distinct seqs: besides the bridge's replay, Mosquitto itself redelivers (DUP,
+    // same packet id, from the consumer's old session) the few QoS 1 messages the consumer had
+    // not acknowledged when the broker went down, so ~the in-flight window arrives three times.
+    // A CI run once counted 201 copies that way with batches of 200.
+    expect(new Set(consumer.duplicates()).size).toBeLessThanOrEqual(200);
     expect(b.status().connection.connects).toBeGreaterThanOrEqual(2);
     await consumer.client.publishAsync(`${BASE}/request`, 'after the outage', { qos: 1 });
     await waitFor('a request through the bus after the outage', () => requests.includes('after the outage'));
