@@ -18,13 +18,15 @@ export interface ExchangeRequest<T> {
   /** How long to wait for the reply after the request has left the wire. */
   replyTimeoutMs: number;
   /**
-   * Commit-gated request, for packets that end in a check byte (OSDP, Modbus RTU): all but the
-   * last byte is handed to the OS, `commit` runs while they go out, and the last byte follows
-   * only when it returns true. Otherwise (false, or a throw) that byte goes out spoiled, so the
-   * device discards the packet for its check and acts on nothing, and the exchange ends
-   * `withdrawn` (after the device's answer to the spoiled packet, or the reply timeout, so the
-   * line is quiet again). At 9600 baud a 30-byte packet takes 31 ms on the wire: a commit
-   * shorter than that delays nothing. Called once, only when the bytes reach the OS.
+   * Commit-gated request, for packets that end in a check byte and tolerate a pause before it
+   * (OSDP: 20 ms between characters; not Modbus RTU, whose frame ends at a pause of 1.5
+   * characters): all but the last byte is handed to the OS, `commit` runs while they go out,
+   * and the last byte follows only when it returns true. Otherwise (false, or a throw) that
+   * byte goes out spoiled, so the device discards the packet for its check and acts on
+   * nothing, and the exchange ends `withdrawn` (after the device's answer to the spoiled
+   * packet, or the reply timeout, so the line is quiet again). At 9600 baud a 30-byte packet
+   * takes 31 ms on the wire: a commit shorter than that delays nothing. Called once, only when
+   * the bytes reach the OS.
    */
   commit?: () => boolean;
 }
