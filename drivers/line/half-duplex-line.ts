@@ -57,6 +57,9 @@ export interface HalfDuplexLineOptions {
   clock?: Clock;
 }
 
+/** Never notified: `Atomics.wait` on it is a precise sleep of the thread. */
+const FINE_WAIT = new Int32Array(new SharedArrayBuffer(4));
+
 type LineListener = (state: 'up' | 'down', error?: Error) => void;
 
 /**
@@ -185,13 +188,7 @@ export class HalfDuplexLine {
 
   private async run<T>(request: ExchangeRequest<T>): Promise<ExchangeResult<T>> {
     if (!this.up) return { status: 'line-down', error: new Error(`${this.transport.name} is down`) };
-    // Checked again after each wait: a timer can fire up to a millisecond early (libuv counts
-    // from the time cached when the loop last woke), and at 9600 baud the gap is only 2 ms. The
-    // end is fixed first, so noise heard meanwhile cannot hold the request back for ever.
-    const quietUntil = this.lastActivity + this.idleGapMs();
-    for (let left = quietUntil - this.clock.now(); left > 0; left = quietUntil - this.clock.now()) {
-      await sleep(this.clock, Math.max(1, left)); // at least 1 ms: a fake clock may count whole ms
-    }
+    await this.untilQuiet(request.commit !== undefined);
     this.counters.exchanges++;
     this.counters.txBytes += request.bytes.length;
     const collector = request.collector;
@@ -238,6 +235,27 @@ export class HalfDuplexLine {
     if (!committed) return { status: 'withdrawn', sentAt };
     if (result.status === 'timeout') this.counters.timeouts++;
     return result;
+  }
+
+  /**
+   * Waits out the idle gap after the last byte heard. Checked again after each wait: a timer can
+   * fire up to a millisecond early (libuv counts from the time cached when the loop last woke),
+   * and at 9600 baud the gap is only 2 ms. The end is fixed first, so noise heard meanwhile
+   * cannot hold the request back for ever. Timers count whole milliseconds, so a wait can end
+   * up to ~1 ms late; for a commit-gated request (a door waits for it) the last one or two
+   * milliseconds are waited out blocking (`Atomics.wait`, to a fraction of a millisecond; once
+   * per pass, not per poll), on the system clock only (an injected clock would not move).
+   */
+  private async untilQuiet(precise: boolean): Promise<void> {
+    const quietUntil = this.lastActivity + this.idleGapMs();
+    const fine = precise && this.clock === systemClock;
+    for (let left = quietUntil - this.clock.now(); left > 0; left = quietUntil - this.clock.now()) {
+      // A blocking wait of a fraction of a millisecond: neither a busy loop nor setImmediate
+      // turn by turn, which both made garbage enough for a scavenge inside many passes.
+      if (fine && left < 2) Atomics.wait(FINE_WAIT, 0, 0, left);
+      // Whole milliseconds: a fake clock may count nothing finer.
+      else await sleep(this.clock, Math.max(1, fine ? Math.floor(left - 1) : left));
+    }
   }
 
   /** See ExchangeRequest.commit: whether the packet went out whole, and when its last byte did. */

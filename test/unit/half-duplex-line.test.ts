@@ -295,6 +295,40 @@ describe('HalfDuplexLine', () => {
       }
     });
 
+    it('waits out the whole idle gap before a gated request too (turn by turn, never early)', async () => {
+      const bus = new MemoryBus();
+      const host = bus.attach('host');
+      const device = bus.attach('device');
+      const line = new HalfDuplexLine(host, { baudRate: 9600 });
+      lines.push(line);
+      await device.open();
+      await line.start();
+      const now = () => performance.timeOrigin + performance.now();
+      const headAt: number[] = [];
+      const replyAt: number[] = [];
+      device.onData((b) => {
+        if (b.length > 1) headAt.push(now());
+        else {
+          // The last byte: answered at once, so the next request's gap starts from this reply.
+          replyAt.push(now());
+          void device.write(Buffer.from('k'));
+        }
+      });
+      for (let i = 0; i < 20; i++) {
+        const result = await line.exchange({
+          bytes: packet,
+          collector: bytes(1),
+          replyTimeoutMs: 100,
+          commit: () => true,
+        });
+        expect(result.status).toBe('reply');
+      }
+      for (let i = 1; i < headAt.length; i++)
+        expect((headAt[i] as number) - (replyAt[i - 1] as number)).toBeGreaterThanOrEqual(
+          wireTimeMs(2, 9600),
+        );
+    });
+
     it("uses the transport's handOff for the first part, so it need not wait for the wire to drain", async () => {
       const calls: string[] = [];
       const transport: ByteTransport = {
