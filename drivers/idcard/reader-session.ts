@@ -1,11 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { Logger } from 'pino';
-import type { HalfDuplexLine } from '../line/half-duplex-line.js';
 import { type Clock, InterruptibleSleep, systemClock } from '../shared/clock.js';
 import { encodeRequest } from './framing/codec.js';
 import { decodeReply, encodeCommand, type SamCommand, type SamReply } from './messages.js';
 import type {
-  IdCardRead,
   ReaderCounters,
   ReaderSessionEvents,
   ReaderSessionOptions,
