@@ -5,7 +5,8 @@ import type { Decision, PresentedCredential } from '../../gateway/rules/types.js
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { LanePort } from '../shared/lane-port.js';
 import { assessCard, SUPPORTED_CARD_TYPES } from './card-check.js';
-import type { IdCardRead, IdCardReaderSession, ReaderSessionEvents, ReadFailure } from './reader-session.js';
+import type { IdCardReaderSession } from './reader-session.js';
+import type { IdCardRead, ReaderSessionEvents, ReadFailure } from './reader-types.js';
 import type { SamStatusInfo } from './status-words.js';
 
 export interface IdCardAdapterConfig {

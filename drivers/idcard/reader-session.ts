@@ -15,16 +15,6 @@ import { type SamStatusInfo, type StatusClass, statusInfo } from './status-words
 import { decodeTextBlock } from './text-block.js';
 import { DEFAULT_SAM_TIMING, replyTimeoutMs, type SamTiming } from './timing.js';
 
-export type {
-  IdCardRead,
-  ReaderCounters,
-  ReaderSessionEvents,
-  ReaderSessionOptions,
-  ReaderState,
-  ReaderStatus,
-  ReadFailure,
-} from './reader-types.js';
-
 type Outcome = { kind: 'reply'; reply: SamReply } | { kind: 'lost'; reason: string } | { kind: 'fault' };
 
 /** Status classes after which another find → select → read cannot help. */
