@@ -222,14 +222,13 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
     const now = this.clock.now();
     this.rxFreeAt = Math.max(now, this.rxFreeAt) + wireTimeMs(bytes.length, this.lineBaud);
     const events = this.parser.push(bytes);
-    // Bytes of this chunk after each event: its packet is complete that much before the chunk is.
-    let after = this.parser.pending();
-    const ends: number[] = [];
-    for (let i = events.length - 1; i >= 0; i--) {
-      ends[i] = this.rxFreeAt - wireTimeMs(after, this.lineBaud);
-      after += eventBytes(events[i] as ParseEvent);
+    // A packet is complete as many bytes before the chunk's end as were heard after its last one.
+    const { ends, parsed } = packetEnds(events);
+    const heard = parsed + this.parser.pending();
+    for (const [i, event] of events.entries()) {
+      const end = this.rxFreeAt - wireTimeMs(heard - (ends[i] as number), this.lineBaud);
+      this.onEvent(event, Math.max(now, end));
     }
-    for (const [i, event] of events.entries()) this.onEvent(event, Math.max(now, ends[i] as number));
     this.timers.cancel(this.interCharTimer);
     this.interCharTimer = undefined;
     if (this.parser.pending() > 0) {
@@ -371,10 +370,26 @@ export class BusSimulator extends EventEmitter<BusSimulatorEvents> {
 
 type FaultKind = BusSimulatorEvents['fault'][0]['kind'];
 
-/** How many of the bytes heard a parser event accounts for. */
-function eventBytes(event: ParseEvent): number {
-  if (event.kind === 'discarded') return event.bytes;
-  return event.packet.length + (event.kind === 'frame' && event.mark ? 1 : 0);
+/**
+ * Where each event's bytes end, counted from the first byte the parser looked at in this push,
+ * and how many bytes it used up. The parser consumes events in order, except that it rescans
+ * a bad-check packet after its SOM (its mark byte is in the noise before it): that packet ends
+ * at its full length, but uses up one byte. A malformed packet's mark byte is not reported, so
+ * it may be one byte off.
+ */
+function packetEnds(events: readonly ParseEvent[]): { ends: number[]; parsed: number } {
+  const ends: number[] = [];
+  let at = 0;
+  for (const event of events) {
+    if (event.kind === 'discarded') at += event.bytes;
+    else if (event.kind === 'bad-check') {
+      ends.push(at + event.packet.length);
+      at += 1;
+      continue;
+    } else at += event.packet.length + (event.kind === 'frame' && event.mark ? 1 : 0);
+    ends.push(at);
+  }
+  return { ends, parsed: at };
 }
 
 const FAULT_COUNTER = {

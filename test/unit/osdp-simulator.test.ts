@@ -385,6 +385,19 @@ describe('line pacing', () => {
     }
   });
 
+  it('answers a packet with a bad check (a withdrawn command) a turnaround after its last byte', async () => {
+    const { cp, model, clock } = await line();
+    await connect(cp);
+    const sent = record(model, 'reportSent');
+    const poll = cp.build({ type: 'POLL' });
+    poll[poll.length - 1] = (poll[poll.length - 1] as number) ^ 0xff;
+    const t0 = clock.now();
+    const result = await cp.sendRaw(poll);
+    expect(replyOf(result)).toEqual({ type: 'NAK', code: 0x01 });
+    // The parser rescans the bytes after the bad packet's SOM; they are still part of it.
+    expect(sent[0]?.startedAt).toBeCloseTo(t0 + wireTimeMs(poll.length, BAUD) + 1, 9);
+  });
+
   it('refuses a turnaround of 200 ms or more', () => {
     const transport = new MemoryBus().attach('x');
     expect(() => new BusSimulator({ transport, pds: [], turnaroundMs: 200 })).toThrow(/turnaround/);
