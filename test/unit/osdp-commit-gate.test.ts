@@ -59,6 +59,17 @@ describe('commit-gated OSDP commands', () => {
     expect(r.pd.model.outputs()[0]).toBe(true);
   });
 
+  it('go out in the order they were queued, each before the ungated ones', async () => {
+    const r = await rig();
+    const order: string[] = [];
+    const first = r.panel.send(3, { type: 'LSTAT' });
+    const gatedA = r.panel.send(3, OUT, { commit: () => order.push('A') > 0 });
+    const gatedB = r.panel.send(3, OUT, { commit: () => order.push('B') > 0 });
+    await Promise.all([first, gatedA, gatedB]);
+    expect(order).toEqual(['A', 'B']);
+    expect(r.commands.filter((c) => c !== 'POLL').slice(-3)).toEqual(['OUT', 'OUT', 'LSTAT']);
+  });
+
   it('are sent whole, without a second commit, when the reply to the first sending was lost', async () => {
     const r = await rig();
     r.sim.setFaults(3, { dropReplies: 1 });

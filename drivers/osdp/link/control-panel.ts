@@ -98,8 +98,12 @@ export class OsdpControlPanel extends EventEmitter<ControlPanelEvents> {
       return Promise.reject(new OsdpCommandError(`PD ${pd.link.config.name} is offline`, 'offline'));
     }
     return new Promise((resolve, reject) => {
-      if (gate) pd.queue.unshift({ command, resolve, reject, gate });
-      else pd.queue.push({ command, resolve, reject });
+      if (!gate) pd.queue.push({ command, resolve, reject });
+      else {
+        // Ahead of ungated commands, behind gated ones queued before it (passes in card order).
+        const at = pd.queue.findIndex((job) => job.gate === undefined);
+        pd.queue.splice(at < 0 ? pd.queue.length : at, 0, { command, resolve, reject, gate });
+      }
       this.nap.wake();
     });
   }
